@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using CamSdk.Internal;
+using TorchSharp;
+
+namespace CamSdk;
+
+/// <summary>
+/// A batch of class activation maps. Owns its tensors (on the input's device): dispose it, or let an
+/// enclosing <c>torch.NewDisposeScope()</c> do so.
+/// </summary>
+public sealed class CamResult : IDisposable
+{
+    internal CamResult(torch.Tensor rawMaps, torch.Tensor heatmaps, torch.Tensor scores, IReadOnlyList<int>? classIndices, string method, string target)
+    {
+        RawMaps = rawMaps;
+        Heatmaps = heatmaps;
+        Scores = scores;
+        ClassIndices = classIndices;
+        Method = method;
+        Target = target;
+    }
+
+    /// <summary>
+    /// The maps at the explained layer's resolution, N×h×w: ReLU(Σ_k α_k A^k), not normalised.
+    /// </summary>
+    public torch.Tensor RawMaps { get; }
+
+    /// <summary>
+    /// The maps upsampled bilinearly to the input's size (align_corners = false), N×H×W, each scaled to [0, 1]
+    /// by (m − min) / (max − min + 1e-7), as pytorch-grad-cam scales them.
+    /// </summary>
+    public torch.Tensor Heatmaps { get; }
+
+    /// <summary>The explained score of each image, shape [N]: the pre-softmax class score, or the target function's value.</summary>
+    public torch.Tensor Scores { get; }
+
+    /// <summary>The class explained for each image, or null when the target was a score function.</summary>
+    public IReadOnlyList<int>? ClassIndices { get; }
+
+    /// <summary>The method that computed the maps (e.g. <c>GradCAM</c>).</summary>
+    public string Method { get; }
+
+    /// <summary>A description of the target (e.g. <c>predicted class</c>, <c>class 3</c>).</summary>
+    public string Target { get; }
+
+    /// <summary>The number of images in the batch.</summary>
+    public int Count => (int)Scores.shape[0];
+
+    /// <summary>Copies image <paramref name="index"/>'s normalised, upsampled heatmap to an H×W array.</summary>
+    /// <param name="index">The image's position in the batch.</param>
+    /// <returns>The heatmap, values in [0, 1], indexed [row, column].</returns>
+    public float[,] HeatmapToArray(int index = 0) => HostArrays.Matrix(Heatmaps, index, "heatmaps");
+
+    /// <summary>Copies image <paramref name="index"/>'s raw map at layer resolution to an h×w array.</summary>
+    /// <param name="index">The image's position in the batch.</param>
+    /// <returns>The raw map, indexed [row, column].</returns>
+    public float[,] RawMapToArray(int index = 0) => HostArrays.Matrix(RawMaps, index, "raw maps");
+
+    /// <summary>Copies the explained scores to an array, one per image.</summary>
+    /// <returns>The scores in batch order.</returns>
+    public float[] ScoresToArray() => HostArrays.Vector(Scores);
+
+    /// <summary>Releases the native memory of the maps and scores.</summary>
+    public void Dispose()
+    {
+        RawMaps.Dispose();
+        Heatmaps.Dispose();
+        Scores.Dispose();
+    }
+}

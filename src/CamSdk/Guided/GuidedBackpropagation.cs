@@ -1,0 +1,62 @@
+using System.Threading;
+using CamSdk.Internal;
+using CamSdk.Targets;
+using TorchSharp;
+
+namespace CamSdk.Guided;
+
+/// <summary>
+/// Guided Backpropagation (Springenberg et al., 2015): the gradient of the target score with respect to the
+/// input image, where every ReLU lets only positive gradients through, and only where its input was positive.
+/// </summary>
+/// <remarks>
+/// For the duration of a call, the output of each of the model's ReLU modules is replaced, through a forward
+/// hook, by a guided ReLU; the model's modules are never replaced. In-place ReLUs work. A ReLU applied
+/// functionally in <c>forward</c> cannot be reached by hooks: a model in which no ReLU module runs, and
+/// TorchSharp's TorchVision ResNets (whose blocks end with a functional <c>relu_()</c>), are refused with a
+/// <see cref="CamModelException"/> rather than answered with gradients that are not guided.
+/// </remarks>
+public sealed class GuidedBackpropagation
+{
+    /// <summary>Creates a Guided Backpropagation explainer for <paramref name="model"/>.</summary>
+    /// <param name="model">A model whose ReLUs are <c>TorchSharp.Modules.ReLU</c> modules applied through <c>call</c>.</param>
+    public GuidedBackpropagation(torch.nn.Module<torch.Tensor, torch.Tensor> model)
+    {
+        System.ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+    }
+
+    /// <summary>The explained model.</summary>
+    public torch.nn.Module<torch.Tensor, torch.Tensor> Model { get; }
+
+    /// <summary>Computes the guided gradient of each image's target score with respect to the image.</summary>
+    /// <param name="input">An N×C×H×W floating-point batch on the model's device; it is not modified.</param>
+    /// <param name="target">What to explain; the predicted class of each image by default.</param>
+    /// <param name="cancellationToken">Cancels the call between its forward and backward passes.</param>
+    /// <returns>The N×C×H×W gradients, the scores and the explained classes; dispose the result when done.</returns>
+    /// <exception cref="CamModelException">The model cannot be guided.</exception>
+    /// <exception cref="CamException">The input or target cannot be explained; the message says why and what to do.</exception>
+    public GuidedBackpropagationResult Explain(torch.Tensor input, CamTarget? target = null, CancellationToken cancellationToken = default)
+    {
+        target ??= CamTarget.PredictedClass;
+        return Explanation.Run(Model, input, cancellationToken, () =>
+        {
+            using var scope = torch.NewDisposeScope();
+            using var guide = ReluGuide.Attach(Model);
+            var leaf = input.detach().requires_grad_(true);
+            var output = Explanation.Forward(Model, leaf);
+            guide.RequireApplied();
+            var (scores, classes) = target.Select(output, input.shape[0]);
+            Checks.Finite(scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var gradients = Explanation.Gradient(scores, leaf, "the input");
+            Checks.Finite(gradients, "The guided gradient", "The scores are not differentiable here in floating point: check the model and its weights.");
+            return new GuidedBackpropagationResult(
+                gradients.MoveToOuterDisposeScope(),
+                scores.detach().MoveToOuterDisposeScope(),
+                classes,
+                target.ToString() ?? string.Empty);
+        });
+    }
+}

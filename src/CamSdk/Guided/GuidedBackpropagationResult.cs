@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+using CamSdk.Internal;
+using TorchSharp;
+
+namespace CamSdk.Guided;
+
+/// <summary>
+/// Guided Backpropagation of a batch. Owns its tensors (on the input's device): dispose it, or let an
+/// enclosing <c>torch.NewDisposeScope()</c> do so.
+/// </summary>
+public sealed class GuidedBackpropagationResult : IDisposable
+{
+    internal GuidedBackpropagationResult(torch.Tensor gradients, torch.Tensor scores, IReadOnlyList<int>? classIndices, string target)
+    {
+        Gradients = gradients;
+        Scores = scores;
+        ClassIndices = classIndices;
+        Target = target;
+    }
+
+    /// <summary>The guided gradient of each image's score with respect to its pixels, N×C×H×W, not normalised.</summary>
+    public torch.Tensor Gradients { get; }
+
+    /// <summary>The explained score of each image, shape [N].</summary>
+    public torch.Tensor Scores { get; }
+
+    /// <summary>The class explained for each image, or null when the target was a score function.</summary>
+    public IReadOnlyList<int>? ClassIndices { get; }
+
+    /// <summary>A description of the target (e.g. <c>predicted class</c>).</summary>
+    public string Target { get; }
+
+    /// <summary>Copies image <paramref name="index"/>'s guided gradient to a C×H×W array.</summary>
+    /// <param name="index">The image's position in the batch.</param>
+    /// <returns>The gradient, indexed [channel, row, column].</returns>
+    public float[,,] GradientsToArray(int index = 0) => HostArrays.Cube(Gradients, index, "guided gradients");
+
+    /// <summary>Releases the native memory of the gradients and scores.</summary>
+    public void Dispose()
+    {
+        Gradients.Dispose();
+        Scores.Dispose();
+    }
+}

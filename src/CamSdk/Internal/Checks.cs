@@ -1,0 +1,69 @@
+using System;
+using System.Linq;
+using TorchSharp;
+
+namespace CamSdk.Internal;
+
+/// <summary>
+/// Preconditions checked in managed code before libtorch is called: some libtorch errors (inside
+/// autograd.grad, a mismatched matmul) abort the process instead of throwing.
+/// </summary>
+internal static class Checks
+{
+    internal static void Input(torch.nn.Module model, torch.Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.IsInvalid)
+        {
+            throw new CamInputException("The input tensor has been disposed. Pass a live N×C×H×W tensor.");
+        }
+
+        if (input.dim() != 4)
+        {
+            var hint = input.dim() == 3
+                ? " For a single C×H×W image, add the batch dimension with input.unsqueeze(0)."
+                : string.Empty;
+            throw new CamInputException(
+                $"The input has shape {Shapes.Format(input.shape)}, but an image batch of shape N×C×H×W is needed.{hint}");
+        }
+
+        if (input.shape.Any(d => d == 0))
+        {
+            throw new CamInputException(
+                $"The input batch of shape {Shapes.Format(input.shape)} is empty. Pass at least one image with a non-zero size.");
+        }
+
+        if (!input.is_floating_point())
+        {
+            throw new CamInputException(
+                $"The input has element type {input.dtype}, but the model needs floating point values. " +
+                "Convert it with input.to_type(torch.float32) (and normalise it as the model was trained).");
+        }
+
+        var parameter = model.parameters().FirstOrDefault();
+        if (parameter is not null && !SameDevice(parameter.device, input.device))
+        {
+            throw new CamInputException(
+                $"The model is on {parameter.device} but the input is on {input.device}. " +
+                $"Move the input to the model's device with input.to(model's device), or the model with model.to({input.device}).");
+        }
+
+        Finite(input, "The input", "Check the image loading and normalisation.", e => new CamInputException(e));
+    }
+
+    /// <summary>Throws if any element is NaN or infinite.</summary>
+    internal static void Finite(torch.Tensor tensor, string what, string advice, Func<string, CamException>? create = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        var finite = tensor.detach().isfinite();
+        if (!finite.all().item<bool>())
+        {
+            var count = finite.logical_not().sum().item<long>();
+            var message = $"{what} contains {count} NaN or infinite value(s). {advice}";
+            throw create is null ? new CamNumericException(message) : create(message);
+        }
+    }
+
+    private static bool SameDevice(torch.Device a, torch.Device b) =>
+        a.type == b.type && (a.type == DeviceType.CPU || Math.Max(a.index, 0) == Math.Max(b.index, 0));
+}

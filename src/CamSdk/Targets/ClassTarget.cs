@@ -1,0 +1,44 @@
+using CamSdk.Internal;
+using System.Linq;
+using TorchSharp;
+
+namespace CamSdk.Targets;
+
+/// <summary>Explains given classes: one for the whole batch, or one per image.</summary>
+internal sealed class ClassTarget : CamTarget
+{
+    private readonly int[] _classIndices;
+    private readonly bool _broadcast;
+
+    internal ClassTarget(int[] classIndices, bool broadcast)
+    {
+        _classIndices = classIndices;
+        _broadcast = broadcast;
+    }
+
+    internal override (torch.Tensor Scores, int[]? Classes) Select(torch.Tensor output, long batchSize)
+    {
+        var classCount = RequireLogits(output, batchSize, "A class target");
+        if (!_broadcast && _classIndices.Length != batchSize)
+        {
+            throw new CamTargetException(
+                $"{_classIndices.Length} class indices were given for a batch of {batchSize} images. " +
+                "Give exactly one class index per image, or use CamTarget.Class(index) for the same class for all.");
+        }
+
+        var classes = _broadcast ? Enumerable.Repeat(_classIndices[0], (int)batchSize).ToArray() : _classIndices;
+        foreach (var c in classes)
+        {
+            if (c < 0 || c >= classCount)
+            {
+                throw new CamTargetException(
+                    $"Class index {c} is out of range: the model has {classCount} classes, so valid indices are 0 to {classCount - 1}.");
+            }
+        }
+
+        using var index = torch.tensor(classes.Select(c => (long)c).ToArray(), device: output.device).unsqueeze(1);
+        return (output.gather(1, index).squeeze(1), classes);
+    }
+
+    public override string ToString() => _broadcast ? $"class {_classIndices[0]}" : $"classes [{string.Join(", ", _classIndices)}]";
+}
