@@ -35,15 +35,15 @@ public sealed class CamExplainer
     /// The layer to explain, a submodule of <paramref name="model"/> whose output is N×K×h×w: usually the last
     /// convolutional layer or block (ResNet's <c>layer4</c>), which the paper uses.
     /// </param>
-    /// <param name="method">How channels are weighted; <see cref="CamMethod.GradCam"/> by default.</param>
+    /// <param name="options">The method (Grad-CAM by default), class labels and class-score head; none needed for a classifier.</param>
     /// <exception cref="CamLayerException"><paramref name="targetLayer"/> is not a registered submodule of <paramref name="model"/>.</exception>
-    public CamExplainer(torch.nn.Module<torch.Tensor, torch.Tensor> model, torch.nn.Module<torch.Tensor, torch.Tensor> targetLayer, CamMethod? method = null)
+    public CamExplainer(torch.nn.Module<torch.Tensor, torch.Tensor> model, torch.nn.Module<torch.Tensor, torch.Tensor> targetLayer, ExplainerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(targetLayer);
         Model = model;
         TargetLayer = targetLayer;
-        Method = method ?? CamMethod.GradCam;
+        Options = options ?? new ExplainerOptions();
         _layerName = ReferenceEquals(model, targetLayer)
             ? throw new CamLayerException("The target layer is the model itself. Explain one of its convolutional layers or blocks instead.")
             : model.named_modules().FirstOrDefault(m => ReferenceEquals(m.module, targetLayer)).name
@@ -61,8 +61,11 @@ public sealed class CamExplainer
     /// <summary>The layer's name within the model, as <c>named_modules()</c> and the state dict spell it (e.g. <c>layer4</c>).</summary>
     public string TargetLayerName => _layerName;
 
+    /// <summary>The method, class labels and class-score head in use.</summary>
+    public ExplainerOptions Options { get; }
+
     /// <summary>How the layer's channels are weighted.</summary>
-    public CamMethod Method { get; }
+    public CamMethod Method => Options.Method;
 
     /// <summary>Computes the class activation maps of a batch.</summary>
     /// <param name="input">An N×C×H×W floating-point batch on the model's device, preprocessed as the model expects.</param>
@@ -79,7 +82,7 @@ public sealed class CamExplainer
             using var capture = new LayerCapture(TargetLayer, _layerName);
             var output = Explanation.Forward(Model, input);
             var activation = capture.Require();
-            var (scores, classes) = target.Select(output, input.shape[0]);
+            var (scores, classes) = Targeting.Select(target, output, input.shape[0], Options);
             Checks.Finite(scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -101,6 +104,7 @@ public sealed class CamExplainer
                 heatmaps.MoveToOuterDisposeScope(),
                 scores.detach().MoveToOuterDisposeScope(),
                 classes,
+                Targeting.Labels(classes, Options),
                 Method.Name,
                 target.ToString() ?? string.Empty);
         });
@@ -131,7 +135,7 @@ public sealed class CamExplainer
         {
             // The guided pass explains exactly the classes the maps explain (the predicted class is fixed once).
             var guidedTarget = cam.ClassIndices is { } classes ? CamTarget.Classes(classes) : target ?? CamTarget.PredictedClass;
-            using var guided = new GuidedBackpropagation(Model).Explain(input, guidedTarget, cancellationToken);
+            using var guided = new GuidedBackpropagation(Model, Options).Explain(input, guidedTarget, cancellationToken);
             using var scope = torch.NewDisposeScope();
             var gradients = guided.Gradients.detach();
             var product = gradients * cam.Heatmaps.unsqueeze(1);

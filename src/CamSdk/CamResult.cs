@@ -11,12 +11,13 @@ namespace CamSdk;
 /// </summary>
 public sealed class CamResult : IDisposable
 {
-    internal CamResult(torch.Tensor rawMaps, torch.Tensor heatmaps, torch.Tensor scores, IReadOnlyList<int>? classIndices, string method, string target)
+    internal CamResult(torch.Tensor rawMaps, torch.Tensor heatmaps, torch.Tensor scores, IReadOnlyList<int>? classIndices, IReadOnlyList<string>? classLabels, string method, string target)
     {
         RawMaps = rawMaps;
         Heatmaps = heatmaps;
         Scores = scores;
         ClassIndices = classIndices;
+        ClassLabels = classLabels;
         Method = method;
         Target = target;
     }
@@ -37,6 +38,9 @@ public sealed class CamResult : IDisposable
 
     /// <summary>The class explained for each image, or null when the target was a score function.</summary>
     public IReadOnlyList<int>? ClassIndices { get; }
+
+    /// <summary>The label of the class explained for each image, when the explainer has class labels; otherwise null.</summary>
+    public IReadOnlyList<string>? ClassLabels { get; }
 
     /// <summary>The method that computed the maps (e.g. <c>GradCAM</c>).</summary>
     public string Method { get; }

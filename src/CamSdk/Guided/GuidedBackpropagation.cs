@@ -20,11 +20,16 @@ public sealed class GuidedBackpropagation
 {
     /// <summary>Creates a Guided Backpropagation explainer for <paramref name="model"/>.</summary>
     /// <param name="model">A model whose ReLUs are <c>TorchSharp.Modules.ReLU</c> modules applied through <c>call</c>.</param>
-    public GuidedBackpropagation(torch.nn.Module<torch.Tensor, torch.Tensor> model)
+    /// <param name="options">Class labels and class-score head, if the model needs them; the method is not used.</param>
+    public GuidedBackpropagation(torch.nn.Module<torch.Tensor, torch.Tensor> model, ExplainerOptions? options = null)
     {
         System.ArgumentNullException.ThrowIfNull(model);
         Model = model;
+        Options = options ?? new ExplainerOptions();
     }
+
+    /// <summary>The class labels and class-score head in use.</summary>
+    public ExplainerOptions Options { get; }
 
     /// <summary>The explained model.</summary>
     public torch.nn.Module<torch.Tensor, torch.Tensor> Model { get; }
@@ -46,7 +51,7 @@ public sealed class GuidedBackpropagation
             var leaf = input.detach().requires_grad_(true);
             var output = Explanation.Forward(Model, leaf);
             guide.RequireApplied();
-            var (scores, classes) = target.Select(output, input.shape[0]);
+            var (scores, classes) = Targeting.Select(target, output, input.shape[0], Options);
             Checks.Finite(scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -56,6 +61,7 @@ public sealed class GuidedBackpropagation
                 gradients.MoveToOuterDisposeScope(),
                 scores.detach().MoveToOuterDisposeScope(),
                 classes,
+                Targeting.Labels(classes, Options),
                 target.ToString() ?? string.Empty);
         });
     }

@@ -11,11 +11,12 @@ namespace CamSdk.Guided;
 /// </summary>
 public sealed class GuidedBackpropagationResult : IDisposable
 {
-    internal GuidedBackpropagationResult(torch.Tensor gradients, torch.Tensor scores, IReadOnlyList<int>? classIndices, string target)
+    internal GuidedBackpropagationResult(torch.Tensor gradients, torch.Tensor scores, IReadOnlyList<int>? classIndices, IReadOnlyList<string>? classLabels, string target)
     {
         Gradients = gradients;
         Scores = scores;
         ClassIndices = classIndices;
+        ClassLabels = classLabels;
         Target = target;
     }
 
@@ -27,6 +28,9 @@ public sealed class GuidedBackpropagationResult : IDisposable
 
     /// <summary>The class explained for each image, or null when the target was a score function.</summary>
     public IReadOnlyList<int>? ClassIndices { get; }
+
+    /// <summary>The label of the class explained for each image, when the explainer has class labels; otherwise null.</summary>
+    public IReadOnlyList<string>? ClassLabels { get; }
 
     /// <summary>A description of the target (e.g. <c>predicted class</c>).</summary>
     public string Target { get; }

@@ -49,6 +49,9 @@ public abstract class CamTarget
         return new ScoreTarget(scoreFunction, description ?? "score function");
     }
 
+    /// <summary>Whether the target selects class scores (and so goes through the explainer's class-score head and labels).</summary>
+    internal virtual bool SelectsClasses => true;
+
     /// <summary>Selects the score of each image from the model's output.</summary>
     /// <param name="output">The model's output for a batch of <paramref name="batchSize"/> images.</param>
     /// <param name="batchSize">The number of images in the batch.</param>

@@ -16,6 +16,8 @@ internal sealed class ScoreTarget : CamTarget
         _description = description;
     }
 
+    internal override bool SelectsClasses => false;
+
     internal override (torch.Tensor Scores, int[]? Classes) Select(torch.Tensor output, long batchSize)
     {
         var scores = _scoreFunction(output)
