@@ -1,0 +1,42 @@
+using CamSdk.Guided;
+using CamSdk.Targets;
+using CamSdk.Tests.Support;
+using static TorchSharp.torch;
+
+namespace CamSdk.Tests;
+
+/// <summary>The README's "Targets and variants" block, compiled and run.</summary>
+public sealed class ReadmeExampleTests
+{
+    [Fact]
+    public void TargetsAndVariantsBlockRuns()
+    {
+        manual_seed(67);
+        var model = new SmallCnn(classes: 300);
+        var layer = model.features;
+        var explainer = new CamExplainer(model, layer);
+        using var batch = randn(3, 3, 16, 16);
+
+        // --- README ---
+        using var one = explainer.Explain(batch, CamTarget.Class(281));                        // one class for every image
+        using var each = explainer.Explain(batch, CamTarget.Classes([281, 3, 17]));             // one class per image
+        using var margin = explainer.Explain(batch, CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.log_softmax(1).select(1, 0)));
+        using var guided = explainer.ExplainGuided(batch);                     // Guided Grad-CAM: .GuidedGradCam, .GuidedBackpropagation, .Cam
+        using var gb = new GuidedBackpropagation(model).Explain(batch);        // Guided Backpropagation alone: .Gradients (N×C×H×W)
+
+        var named = new CamExplainer(model, layer, new ExplainerOptions
+        {
+            ClassLabels = ["circle", "square", "cross"],                       // results name the classes
+            ClassScores = output => output.narrow(1, 0, 3),                    // one head of a multi-output model
+        });
+        // --- end ---
+
+        Assert.Equal([281, 281, 281], one.ClassIndices!);
+        Assert.Equal([281, 3, 17], each.ClassIndices!);
+        Assert.Equal(new long[] { 3, 16, 16 }, margin.Heatmaps.shape);
+        Assert.Equal(new long[] { 3, 3, 16, 16 }, guided.GuidedGradCam.shape);
+        Assert.Equal(0, Tensors.MaxAbsDifference(gb.Gradients, guided.GuidedBackpropagation));
+        using var named1 = named.Explain(batch, 1);
+        Assert.Equal(["square", "square", "square"], named1.ClassLabels!);
+    }
+}
