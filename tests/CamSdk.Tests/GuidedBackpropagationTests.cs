@@ -62,7 +62,7 @@ public sealed class GuidedBackpropagationTests
     [Fact]
     public void FunctionalReluModelIsRefusedWithAClearMessage()
     {
-        var model = new FunctionalReluNet();
+        var model = new UnguidableNet(hasReluModule: false);
         using var input = randn(1, 3, 6, 6);
         var error = Assert.Throws<CamModelException>(() => new GuidedBackpropagation(model).Explain(input));
         Assert.Contains("no ReLU module", error.Message);
@@ -72,7 +72,7 @@ public sealed class GuidedBackpropagationTests
     [Fact]
     public void ReluModulesThatNeverRunAreReported()
     {
-        var model = new ReluForwardNet();
+        var model = new UnguidableNet(hasReluModule: true);
         using var input = randn(1, 3, 6, 6);
         var error = Assert.Throws<CamModelException>(() => new GuidedBackpropagation(model).Explain(input));
         Assert.Contains("None of the model's 1 ReLU module(s) ran", error.Message);

@@ -49,20 +49,30 @@ public sealed class ForwardBypassNet : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => fc.call(features.forward(input).mean([2L, 3L]));
 }
 
-/// <summary>Applies its only ReLU functionally: hooks cannot guide it.</summary>
-public sealed class FunctionalReluNet : nn.Module<Tensor, Tensor>
+/// <summary>
+/// A model whose ReLU hooks cannot guide it: it applies its ReLU functionally, or it has a ReLU module
+/// but runs it with <c>forward</c>, which bypasses hooks.
+/// </summary>
+public sealed class UnguidableNet : nn.Module<Tensor, Tensor>
 {
     public readonly Conv2d conv;
+    public readonly ReLU? relu;
     public readonly Linear fc;
 
-    public FunctionalReluNet() : base(nameof(FunctionalReluNet))
+    public UnguidableNet(bool hasReluModule) : base(nameof(UnguidableNet))
     {
         conv = nn.Conv2d(3, 4, 3, padding: 1);
+        relu = hasReluModule ? nn.ReLU() : null;
         fc = nn.Linear(4, 3);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => fc.call(nn.functional.relu(conv.call(input)).mean([2L, 3L]));
+    public override Tensor forward(Tensor input)
+    {
+        var features = conv.call(input);
+        var activated = relu is null ? nn.functional.relu(features) : relu.forward(features);
+        return fc.call(activated.mean([2L, 3L]));
+    }
 }
 
 /// <summary>conv → ReLU → conv → ReLU(in place) → flatten → linear, for hand-checked Guided Backpropagation.</summary>
@@ -178,22 +188,4 @@ public sealed class SharedLayerNet : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor input) => fc.call(conv.call(conv.call(input)).mean([2L, 3L]));
-}
-
-/// <summary>Has a ReLU module but applies it with <c>forward</c>, which bypasses its hooks.</summary>
-public sealed class ReluForwardNet : nn.Module<Tensor, Tensor>
-{
-    public readonly Conv2d conv;
-    public readonly ReLU relu;
-    public readonly Linear fc;
-
-    public ReluForwardNet() : base(nameof(ReluForwardNet))
-    {
-        conv = nn.Conv2d(3, 4, 3, padding: 1);
-        relu = nn.ReLU();
-        fc = nn.Linear(4, 3);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor input) => fc.call(relu.forward(conv.call(input)).mean([2L, 3L]));
 }
