@@ -1,5 +1,6 @@
 using System.Threading;
 using CamSdk.Internal;
+using CamSdk.Models;
 using CamSdk.Targets;
 using TorchSharp;
 
@@ -12,9 +13,11 @@ namespace CamSdk.Guided;
 /// <remarks>
 /// For the duration of a call, the output of each of the model's ReLU modules is replaced, through a forward
 /// hook, by a guided ReLU; the model's modules are never replaced. In-place ReLUs work. A ReLU applied
-/// functionally in <c>forward</c> cannot be reached by hooks: a model in which no ReLU module runs, and
-/// TorchSharp's TorchVision ResNets (whose blocks end with a functional <c>relu_()</c>), are refused with a
-/// <see cref="CamModelException"/> rather than answered with gradients that are not guided.
+/// functionally in <c>forward</c> cannot be reached by hooks: a model in which no ReLU module runs is refused
+/// with a <see cref="CamModelException"/> rather than answered with gradients that are not guided.
+/// TorchSharp's TorchVision ResNets end each block with a functional <c>relu_()</c>: they are guided through
+/// their twin in <see cref="CamSdk.Models.ResNet"/>, which has the same state-dict keys and, at every call,
+/// the same weights.
 /// </remarks>
 public sealed class GuidedBackpropagation
 {
@@ -44,12 +47,14 @@ public sealed class GuidedBackpropagation
     public GuidedBackpropagationResult Explain(torch.Tensor input, CamTarget? target = null, CancellationToken cancellationToken = default)
     {
         target ??= CamTarget.PredictedClass;
-        return Explanation.Run(Model, input, cancellationToken, () =>
+        // TorchVision's ResNet applies a ReLU functionally in every block: its zoo twin, with the same weights, is guided instead.
+        var model = TorchVisionTwins.For(Model) ?? Model;
+        return Explanation.Run(model, input, cancellationToken, () =>
         {
             using var scope = torch.NewDisposeScope();
-            using var guide = ReluGuide.Attach(Model);
+            using var guide = ReluGuide.Attach(model);
             var leaf = input.detach().requires_grad_(true);
-            var output = Explanation.Forward(Model, leaf);
+            var output = Explanation.Forward(model, leaf);
             guide.RequireApplied();
             var (scores, classes) = Targeting.Select(target, output, input.shape[0], Options);
             Checks.Finite(scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");

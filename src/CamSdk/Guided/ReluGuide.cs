@@ -25,19 +25,10 @@ internal sealed class ReluGuide : IDisposable
 
     internal int Applications { get; private set; }
 
-    /// <summary>Hooks every ReLU module of <paramref name="model"/>, after refusing models known to apply ReLU functionally.</summary>
+    /// <summary>Hooks every ReLU module of <paramref name="model"/>.</summary>
     internal static ReluGuide Attach(torch.nn.Module model)
     {
         var modules = model.named_modules().Select(m => m.module).Prepend(model).ToList();
-        if (modules.Any(m => m.GetType().FullName?.StartsWith("TorchSharp.Modules.ResNet", StringComparison.Ordinal) == true))
-        {
-            throw new CamModelException(
-                "Guided Backpropagation cannot be computed correctly on TorchSharp's TorchVision ResNet: each of its residual blocks ends " +
-                "with a functional x.add_(identity).relu_(), which no hook can reach, so about half of its ReLUs would pass negative gradients " +
-                "and the result would not be Guided Backpropagation. Grad-CAM (CamExplainer.Explain) is exact on this model; for guided " +
-                "maps use a ResNet whose every ReLU is a module.");
-        }
-
         return new ReluGuide(modules.OfType<ReLU>().Distinct());
     }
 
