@@ -29,7 +29,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     {
         conv1 = nn.Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
         bn1 = nn.BatchNorm2d(planes);
-        relu = nn.ReLU(inplace: true);
+        relu = nn.ReLU();
         conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
         bn2 = nn.BatchNorm2d(planes);
         this.downsample = downsample;

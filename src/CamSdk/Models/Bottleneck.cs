@@ -35,7 +35,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
         bn2 = nn.BatchNorm2d(planes);
         conv3 = nn.Conv2d(planes, planes * Expansion, 1, bias: false);
         bn3 = nn.BatchNorm2d(planes * Expansion);
-        relu = nn.ReLU(inplace: true);
+        relu = nn.ReLU();
         this.downsample = downsample;
         RegisterComponents();
     }

@@ -34,7 +34,7 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
         var inPlanes = 64;
         conv1 = nn.Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
         bn1 = nn.BatchNorm2d(64);
-        relu = nn.ReLU(inplace: true);
+        relu = nn.ReLU();
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
         layer1 = MakeLayer(bottleneck, ref inPlanes, 64, layers[0], stride: 1);
         layer2 = MakeLayer(bottleneck, ref inPlanes, 128, layers[1], stride: 2);

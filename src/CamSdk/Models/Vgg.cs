@@ -33,7 +33,7 @@ public sealed partial class Vgg : nn.Module<Tensor, Tensor>
             else
             {
                 layers.Add(nn.Conv2d(channels, width, 3, padding: 1));
-                layers.Add(nn.ReLU(inplace: true));
+                layers.Add(nn.ReLU());
                 channels = width;
             }
         }
@@ -41,8 +41,8 @@ public sealed partial class Vgg : nn.Module<Tensor, Tensor>
         features = nn.Sequential(layers);
         avgpool = nn.AdaptiveAvgPool2d([7, 7]);
         classifier = nn.Sequential(
-            nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace: true), nn.Dropout(0.5),
-            nn.Linear(4096, 4096), nn.ReLU(inplace: true), nn.Dropout(0.5),
+            nn.Linear(512 * 7 * 7, 4096), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5),
             nn.Linear(4096, numClasses));
         RegisterComponents();
         Initialise();
