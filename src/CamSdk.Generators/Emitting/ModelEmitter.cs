@@ -62,7 +62,7 @@ internal static class ModelEmitter
         var layerDoc = defaultLayer is null
             ? "The layer to explain."
             : $"The layer to explain; <see cref=\"Layers.{defaultLayer.EnumName}\"/> by default.";
-        var cref = $"<see cref=\"{model.Name}\"/>";
+        var cref = $"<see cref=\"{model.CrefName}\"/>";
 
         w.Line($"/// <summary>The layers of {cref} that CamSdk can explain, marked with <c>[ExplainLayer]</c>.</summary>");
         w.Line(GeneratedCode);

@@ -7,6 +7,7 @@ namespace CamSdk.Generators.Model;
 /// <param name="Declaration">Its declaration head, e.g. <c>partial class ShapeNet</c> or <c>partial class Net&lt;T&gt;</c>.</param>
 /// <param name="Name">Its name without type parameters.</param>
 /// <param name="DisplayName">Its name with type parameters, for messages.</param>
+/// <param name="CrefName">Its name for XML doc references, e.g. <c>Net{T}</c>.</param>
 /// <param name="HintName">The generated file's hint name.</param>
 /// <param name="Layers">The [ExplainLayer] members, in declaration order.</param>
 /// <param name="Head">What the class head says of the classes.</param>
@@ -19,6 +20,7 @@ internal sealed record ModelInfo(
     string Declaration,
     string Name,
     string DisplayName,
+    string CrefName,
     string HintName,
     EquatableArray<LayerInfo> Layers,
     HeadKind Head,

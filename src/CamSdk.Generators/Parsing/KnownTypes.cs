@@ -38,6 +38,19 @@ internal sealed class KnownTypes
     /// <summary>Whether <paramref name="type"/> is, or derives from, <c>nn.Module&lt;Tensor, Tensor&gt;</c>.</summary>
     public bool IsTensorModule(ITypeSymbol? type)
     {
+        if (type is ITypeParameterSymbol parameter)
+        {
+            foreach (var constraint in parameter.ConstraintTypes)
+            {
+                if (IsTensorModule(constraint))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
         {
             if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, Module)

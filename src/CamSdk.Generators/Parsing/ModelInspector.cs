@@ -209,6 +209,7 @@ internal static class ModelInspector
             Declaration(type),
             type.Name,
             name,
+            type.TypeParameters.Length == 0 ? type.Name : $"{type.Name}{{{string.Join(", ", type.TypeParameters.Select(p => p.Name))}}}",
             HintName(type),
             layers.ToEquatableArray(),
             head,

@@ -1,0 +1,18 @@
+using System.Collections.Generic;
+
+namespace CamSdk.Cli;
+
+/// <summary>What <c>camsdk explain</c> was asked to do, after parsing.</summary>
+internal sealed record ExplainSettings(
+    string Architecture,
+    string? Weights,
+    IReadOnlyList<string> Images,
+    string? InputNpy,
+    int? ClassIndex,
+    int Top,
+    string Method,
+    string? Layer,
+    string Device,
+    string Output,
+    bool SaveRaw,
+    string? Labels);

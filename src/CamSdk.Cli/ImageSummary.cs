@@ -1,0 +1,25 @@
+using System.Collections.Generic;
+
+namespace CamSdk.Cli;
+
+/// <summary>The JSON summary written beside each explained image.</summary>
+internal sealed record ImageSummary(
+    string Source,
+    string Architecture,
+    string Layer,
+    string Method,
+    int Width,
+    int Height,
+    IReadOnlyList<ClassSummary> Classes);
+
+/// <summary>One explained class of an image.</summary>
+internal sealed record ClassSummary(
+    int Index,
+    string? Label,
+    float Score,
+    float Probability,
+    BoxSummary? Box,
+    IReadOnlyList<string> Files);
+
+/// <summary>The weakly-supervised localisation box of a class, in pixels of the model's input (inclusive edges).</summary>
+internal sealed record BoxSummary(int Left, int Top, int Right, int Bottom);
