@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
-using CamSdk;
 using CamSdk.Samples.Quickstart;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -32,15 +31,14 @@ using (NewDisposeScope())
     Console.WriteLine($"Trained ShapeNet on 9,600 synthetic images in {clock.Elapsed.TotalSeconds:F1} s; held-out accuracy {accuracy:P1}.");
 }
 
-// --- The CamSdk part: explain one image. ---
+// --- The CamSdk part: explain one image with the methods the generator added to ShapeNet. ---
 var (image, label, centres) = data.Batch(1);
-var explainer = new CamExplainer(model, model.features);
-using var result = explainer.Explain(image);            // the predicted class; or Explain(image, classIndex)
+using var result = model.ExplainPredicted(image);       // or model.Explain(image, Shape.Cross), model.Explain(image, 2, ShapeNet.Layers.Features)
 
-var predicted = (Shape)result.ClassIndices![0];
+var predicted = result.ClassLabels![0];                 // "Circle", "Square" or "Cross": the labels enum's names
 var heatmap = result.HeatmapToArray(0);                 // 32×32, values in [0, 1]
 Console.WriteLine($"True class: {(Shape)label[0].item<long>()}, predicted: {predicted} (score {result.ScoresToArray()[0]:F2}).");
-Console.WriteLine($"Grad-CAM of '{explainer.TargetLayerName}' ({result.RawMaps.shape[1]}×{result.RawMaps.shape[2]}), upsampled to 32×32:");
+Console.WriteLine($"Grad-CAM of 'features' ({result.RawMaps.shape[1]}×{result.RawMaps.shape[2]}), upsampled to 32×32:");
 Console.WriteLine();
 
 // The image and its heatmap side by side, two characters per pixel column.

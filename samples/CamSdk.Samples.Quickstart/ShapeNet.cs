@@ -1,14 +1,17 @@
+using CamSdk;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace CamSdk.Samples.Quickstart;
 
-/// <summary>A small CNN: three conv blocks, global average pooling, one linear layer.</summary>
-public sealed class ShapeNet : nn.Module<Tensor, Tensor>
+/// <summary>A small CNN: three conv blocks, global average pooling, one linear layer. CamSdk's generator gives it Explain methods.</summary>
+[ClassHead(typeof(Shape))]
+public sealed partial class ShapeNet : nn.Module<Tensor, Tensor>
 {
     /// <summary>The last convolutional block (8×8 at a 32×32 input): the layer Grad-CAM explains.</summary>
-    public readonly Sequential features;
+    [ExplainLayer(IsDefault = true)]
+    private readonly Sequential features;
     private readonly AdaptiveAvgPool2d pool;
     private readonly Linear classifier;
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace CamSdk.Tests;
 
-/// <summary>The README's "Targets and variants" block, compiled and run.</summary>
+/// <summary>The README's "Without the generator" block, compiled and run.</summary>
 public sealed class ReadmeExampleTests
 {
     [Fact]
@@ -14,10 +14,10 @@ public sealed class ReadmeExampleTests
         manual_seed(67);
         var model = new SmallCnn(classes: 300);
         var layer = model.features;
-        var explainer = new CamExplainer(model, layer);
         using var batch = randn(3, 3, 16, 16);
 
         // --- README ---
+        var explainer = new CamExplainer(model, layer);                        // e.g. a TorchVision resnet's layer4
         using var one = explainer.Explain(batch, CamTarget.Class(281));                        // one class for every image
         using var each = explainer.Explain(batch, CamTarget.Classes([281, 3, 17]));             // one class per image
         using var margin = explainer.Explain(batch, CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.log_softmax(1).select(1, 0)));
