@@ -112,9 +112,15 @@ public sealed class ModelZooTests
 
         var layer4 = (nn.Module<Tensor, Tensor>)reference.named_children().Single(c => c.name == "layer4").module;
         using var input = randn(1, 3, 96, 96);
-        using var expected = new CamExplainer(reference, layer4).Explain(input, 4);
-        using var actual = new CamExplainer(zoo, zoo.Layer4).Explain(input, 4);
-        Assert.True(expected.RawMaps.max().item<float>() > 0);
-        Assert.True(Tensors.MaxAbsDifference(expected.RawMaps, actual.RawMaps) < 1e-5);
+        var nonTrivial = 0;
+        for (int c = 0; c < 10; c++)
+        {
+            using var expected = new CamExplainer(reference, layer4).Explain(input, c);
+            using var actual = new CamExplainer(zoo, zoo.Layer4).Explain(input, c);
+            Assert.True(Tensors.MaxAbsDifference(expected.RawMaps, actual.RawMaps) < 1e-5);
+            nonTrivial += expected.RawMaps.max().item<float>() > 0 ? 1 : 0;
+        }
+
+        Assert.True(nonTrivial > 0, "some class must have a non-zero map");
     }
 }

@@ -1,0 +1,234 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using SkiaSharp;
+using TorchSharp;
+
+namespace CamSdk.Imaging;
+
+/// <summary>
+/// An 8-bit RGB image in memory (row-major, 3 bytes a pixel): what CamSdk loads, draws on and saves.
+/// </summary>
+public sealed class RgbImage
+{
+    /// <summary>Wraps RGB pixels.</summary>
+    /// <param name="width">The width in pixels.</param>
+    /// <param name="height">The height in pixels.</param>
+    /// <param name="pixels">Width × height × 3 bytes, row by row, R, G, B.</param>
+    public RgbImage(int width, int height, byte[] pixels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (pixels.Length != width * height * 3)
+        {
+            throw new ArgumentException($"A {width}×{height} RGB image needs {width * height * 3} bytes, not {pixels.Length}.", nameof(pixels));
+        }
+
+        Width = width;
+        Height = height;
+        Pixels = pixels;
+    }
+
+    /// <summary>The width in pixels.</summary>
+    public int Width { get; }
+
+    /// <summary>The height in pixels.</summary>
+    public int Height { get; }
+
+    /// <summary>The pixels, row by row, R, G, B.</summary>
+    public byte[] Pixels { get; }
+
+    /// <summary>The colour of one pixel.</summary>
+    /// <param name="x">The column.</param>
+    /// <param name="y">The row.</param>
+    /// <returns>Its red, green and blue values.</returns>
+    public (byte R, byte G, byte B) this[int x, int y]
+    {
+        get
+        {
+            var i = ((y * Width) + x) * 3;
+            return (Pixels[i], Pixels[i + 1], Pixels[i + 2]);
+        }
+    }
+
+    /// <summary>
+    /// Loads a PNG, JPEG, BMP or WebP file (also GIF and others SkiaSharp decodes), turned upright by its EXIF
+    /// orientation. Grayscale becomes RGB, 16-bit channels become 8-bit, and alpha is dropped (the stored colour of a
+    /// transparent pixel is kept, as PIL's <c>convert("RGB")</c> does).
+    /// </summary>
+    /// <param name="path">The image file.</param>
+    /// <returns>The image.</returns>
+    /// <exception cref="CamImageException">The file is missing, unreadable, truncated or not an image; the message names it.</exception>
+    public static RgbImage Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new CamImageException($"The image '{path}' does not exist.");
+        }
+
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CamImageException($"The image '{path}' cannot be read: {e.Message}", e);
+        }
+
+        return Decode(data, path);
+    }
+
+    /// <summary>Decodes an encoded image (PNG, JPEG, BMP, WebP…), as <see cref="Load"/> does.</summary>
+    /// <param name="data">The encoded bytes.</param>
+    /// <param name="name">A name for messages, such as the file it came from.</param>
+    /// <returns>The image.</returns>
+    /// <exception cref="CamImageException">The data is not a complete image.</exception>
+    public static RgbImage Decode(byte[] data, string name)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using var stream = new MemoryStream(data, writable: false);
+        using var codec = SKCodec.Create(stream, out var created);
+        if (codec is null)
+        {
+            throw new CamImageException($"'{name}' is not an image CamSdk can read ({created}): give a PNG, JPEG, BMP or WebP file.");
+        }
+
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = new byte[info.BytesSize];
+        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        SKCodecResult result;
+        try
+        {
+            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+        }
+        finally
+        {
+            handle.Free();
+        }
+
+        if (result != SKCodecResult.Success)
+        {
+            var reason = result == SKCodecResult.IncompleteInput ? "the file is truncated" : $"decoding failed ({result})";
+            throw new CamImageException($"'{name}' cannot be decoded: {reason}. Check the file, or export it again.");
+        }
+
+        var rgb = new byte[info.Width * info.Height * 3];
+        for (int p = 0, q = 0; p < rgba.Length; p += 4, q += 3)
+        {
+            rgb[q] = rgba[p];
+            rgb[q + 1] = rgba[p + 1];
+            rgb[q + 2] = rgba[p + 2];
+        }
+
+        return Orient(new RgbImage(info.Width, info.Height, rgb), codec.EncodedOrigin);
+    }
+
+    /// <summary>An image from a C×H×W tensor with values in [0, 1] (clamped), rounded to 8 bits; one channel becomes gray.</summary>
+    /// <param name="image">A 3×H×W or 1×H×W tensor on any device.</param>
+    /// <returns>The image.</returns>
+    public static RgbImage FromTensor(torch.Tensor image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.dim() != 3 || image.shape[0] is not (1 or 3))
+        {
+            throw new ArgumentException($"Expected a 3×H×W or 1×H×W tensor, got shape [{string.Join(", ", image.shape)}].", nameof(image));
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var hwc = (image.detach().to(torch.float32).clamp(0, 1) * 255).round().to(torch.uint8).expand(3, -1, -1).permute(1, 2, 0).contiguous().cpu();
+        return new RgbImage((int)image.shape[2], (int)image.shape[1], hwc.data<byte>().ToArray());
+    }
+
+    /// <summary>The image as a 3×H×W float32 tensor with values in [0, 1] (torchvision's <c>ToTensor</c>).</summary>
+    /// <returns>A new tensor on the CPU.</returns>
+    public torch.Tensor ToTensor()
+    {
+        using var scope = torch.NewDisposeScope();
+        var hwc = torch.tensor(Pixels, torch.uint8).reshape(Height, Width, 3);
+        return (hwc.permute(2, 0, 1).to(torch.float32) / 255).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Encodes the image as PNG.</summary>
+    /// <returns>The PNG bytes.</returns>
+    public byte[] EncodePng()
+    {
+        using var bitmap = ToBitmap();
+        using var image = SKImage.FromBitmap(bitmap);
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
+    /// <summary>Saves the image as a PNG file.</summary>
+    /// <param name="path">The file to write.</param>
+    public void SavePng(string path) => File.WriteAllBytes(path, EncodePng());
+
+    /// <summary>A SkiaSharp bitmap (RGBA, opaque) of the image, for drawing.</summary>
+    internal SKBitmap ToBitmap()
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var rgba = new byte[Width * Height * 4];
+        for (int p = 0, q = 0; q < Pixels.Length; p += 4, q += 3)
+        {
+            rgba[p] = Pixels[q];
+            rgba[p + 1] = Pixels[q + 1];
+            rgba[p + 2] = Pixels[q + 2];
+            rgba[p + 3] = 255;
+        }
+
+        Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        return bitmap;
+    }
+
+    /// <summary>The RGB pixels of a SkiaSharp RGBA bitmap.</summary>
+    internal static RgbImage FromBitmap(SKBitmap bitmap)
+    {
+        var rgba = new byte[bitmap.Width * bitmap.Height * 4];
+        Marshal.Copy(bitmap.GetPixels(), rgba, 0, rgba.Length);
+        var rgb = new byte[bitmap.Width * bitmap.Height * 3];
+        for (int p = 0, q = 0; q < rgb.Length; p += 4, q += 3)
+        {
+            rgb[q] = rgba[p];
+            rgb[q + 1] = rgba[p + 1];
+            rgb[q + 2] = rgba[p + 2];
+        }
+
+        return new RgbImage(bitmap.Width, bitmap.Height, rgb);
+    }
+
+    /// <summary>Applies an EXIF orientation, so that the pixels come out as a viewer shows them.</summary>
+    private static RgbImage Orient(RgbImage image, SKEncodedOrigin origin)
+    {
+        if (origin is SKEncodedOrigin.TopLeft or 0)
+        {
+            return image;
+        }
+
+        var (w, h) = (image.Width, image.Height);
+        var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var (ow, oh) = swaps ? (h, w) : (w, h);
+        var output = new byte[image.Pixels.Length];
+        for (int y = 0; y < oh; y++)
+        {
+            for (int x = 0; x < ow; x++)
+            {
+                // Where the displayed pixel (x, y) is stored.
+                var (sx, sy) = origin switch
+                {
+                    SKEncodedOrigin.TopRight => (w - 1 - x, y),          // mirrored horizontally
+                    SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y), // rotated 180°
+                    SKEncodedOrigin.BottomLeft => (x, h - 1 - y),        // mirrored vertically
+                    SKEncodedOrigin.LeftTop => (y, x),                   // transposed
+                    SKEncodedOrigin.RightTop => (y, h - 1 - x),          // rotate 90° clockwise to display
+                    SKEncodedOrigin.RightBottom => (w - 1 - y, h - 1 - x), // transversed
+                    _ => (w - 1 - y, x),                                 // LeftBottom: rotate 90° anticlockwise to display
+                };
+                Array.Copy(image.Pixels, ((sy * w) + sx) * 3, output, ((y * ow) + x) * 3, 3);
+            }
+        }
+
+        return new RgbImage(ow, oh, output);
+    }
+}
