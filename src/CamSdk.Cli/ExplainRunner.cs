@@ -113,7 +113,7 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         var probabilities = logits.softmax(1);
         var ranked = settings.ClassIndex is { } fixedClass
             ? Enumerable.Range(0, count).Select(_ => new[] { fixedClass }).ToArray()
-            : Enumerable.Range(0, count).Select(n => logits[n].topk(Math.Min(settings.Top, (int)logits.shape[1])).indices.cpu().data<long>().Select(i => (int)i).ToArray()).ToArray();
+            : Enumerable.Range(0, count).Select(n => logits[n].topk(Math.Min(settings.Top, (int)logits.shape[1])).indexes.cpu().data<long>().Select(i => (int)i).ToArray()).ToArray();
         var slots = ranked[0].Length;
         var summaries = Enumerable.Range(0, count).Select(_ => new List<ClassSummary>()).ToArray();
         var files = 0;
@@ -235,27 +235,20 @@ internal sealed class ExplainRunner(IAnsiConsole console)
 
     private static torch.Device ParseDevice(string name)
     {
-        torch.Device device;
-        try
+        var lower = name.Trim().ToLowerInvariant();
+        if (lower == "cpu")
         {
-            device = torch.device(name);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
-        {
-            throw new CamException($"Unknown device '{name}'. Valid choices: cpu, cuda, cuda:N.");
+            return torch.CPU;
         }
 
-        if (device.type == DeviceType.CUDA && !torch.cuda.is_available())
+        if (lower == "cuda" || (lower.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(lower[5..], out _)))
         {
-            throw new CamException("--device cuda was asked for, but CUDA is not available here (no GPU, or TorchSharp's CPU backend). Use --device cpu.");
+            return torch.cuda.is_available()
+                ? torch.device(lower)
+                : throw new CamException("--device cuda was asked for, but CUDA is not available here (no GPU, or TorchSharp's CPU backend). Use --device cpu.");
         }
 
-        if (device.type is not (DeviceType.CPU or DeviceType.CUDA))
-        {
-            throw new CamException($"Unknown device '{name}'. Valid choices: cpu, cuda, cuda:N.");
-        }
-
-        return device;
+        throw new CamException($"Unknown device '{name}'. Valid choices: cpu, cuda, cuda:N.");
     }
 
     private static string[]? ReadLabels(string? path, int classCount)

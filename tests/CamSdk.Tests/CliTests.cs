@@ -1,0 +1,150 @@
+using System.Text.Json;
+using CamSdk.Cli;
+using CamSdk.Models;
+using CamSdk.Tests.Support;
+using SkiaSharp;
+using Spectre.Console;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace CamSdk.Tests;
+
+/// <summary><c>camsdk explain</c> end to end, in process: the files it writes, what they hold, and its exit codes.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("camsdk-cli-").FullName;
+    private readonly StringWriter _output = new();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string PathOf(params string[] parts) => Path.Combine([_directory, .. parts]);
+
+    private int Run(params string[] args)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_output), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 400;
+        return CommandLine.Run(args, console, CancellationToken.None);
+    }
+
+    /// <summary>A resnet18 with 3 classes, saved as torch.save would save it, and a folder with two images.</summary>
+    private (string Weights, string Images, ResNet Model) Setup(int seed = 97)
+    {
+        manual_seed(seed);
+        var model = ResNet.ResNet18(numClasses: 3);
+        var weights = PathOf("resnet18.pth");
+        PyTorchPickler.PickleStateDict(weights, model.state_dict());
+        var images = Directory.CreateDirectory(PathOf("images")).FullName;
+        var pixels = new byte[320 * 240 * 3];
+        new Random(seed).NextBytes(pixels);
+        File.WriteAllBytes(Path.Combine(images, "noise.png"), ImageFiles.Encode(320, 240, pixels, SKEncodedImageFormat.Png));
+        File.WriteAllBytes(Path.Combine(images, "flat.jpg"), ImageFiles.Encode(300, 300, [.. Enumerable.Repeat((byte)120, 300 * 300 * 3)], SKEncodedImageFormat.Jpeg));
+        return (weights, images, model);
+    }
+
+    [Fact]
+    public void ExplainsAFolderAndWritesPicturesSummariesAndArrays()
+    {
+        var (weights, images, model) = Setup();
+        var output = PathOf("out");
+        Assert.Equal(0, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--class", "2", "--save-raw", "--out", output));
+
+        foreach (var name in new[] { "noise", "flat" })
+        {
+            foreach (var file in new[] { ".overlay.png", ".heatmap.png", ".json", ".raw.npy", ".heatmap.npy" })
+            {
+                Assert.True(File.Exists(Path.Combine(output, name + file)), $"{name}{file} was not written");
+            }
+
+            var overlay = Imaging.RgbImage.Load(Path.Combine(output, name + ".overlay.png"));
+            Assert.Equal((224, 224), (overlay.Width, overlay.Height));
+        }
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "noise.json")));
+        var explained = summary.RootElement.GetProperty("classes")[0];
+        Assert.Equal(2, explained.GetProperty("index").GetInt32());
+        Assert.Equal("layer4", summary.RootElement.GetProperty("layer").GetString());
+        Assert.True(explained.GetProperty("box").GetProperty("right").GetInt32() < 224);
+
+        // The raw map the tool wrote is the runtime's, on the same preprocessing of the same image.
+        using var input = Imaging.ImagePreprocessor.ImageNet.ToTensor(Imaging.RgbImage.Load(Path.Combine(images, "noise.png")));
+        using var expected = model.Explain(input, 2);
+        using var raw = Npy.Read(Path.Combine(output, "noise.raw.npy"));
+        Assert.Equal(new long[] { 1, 7, 7 }, raw.shape);
+        Assert.True(Tensors.MaxAbsDifference(expected.RawMaps, raw) < 1e-5);
+        Assert.True(raw.max().item<float>() > 0);
+    }
+
+    [Fact]
+    public void TopClassesAndGuidedMethodsFromAPreprocessedBatch()
+    {
+        var (weights, _, model) = Setup(seed: 101);
+        manual_seed(5);
+        using var batch = randn(2, 3, 64, 64);
+        var npy = PathOf("batch.npy");
+        Npy.Write(npy, batch);
+        var output = PathOf("out");
+        Assert.Equal(0, Run("explain", "--arch", "resnet18", "--weights", weights, "--input-npy", npy, "--top", "2", "--method", "guided-gradcam", "--save-raw", "--out", output));
+
+        Assert.True(File.Exists(Path.Combine(output, "batch-1.top2.guided-gradcam.png")));
+        Assert.True(File.Exists(Path.Combine(output, "batch-0.json")));
+        using var guided = Npy.Read(Path.Combine(output, "batch.top1.guided-backprop.npy"));
+        Assert.Equal(new long[] { 2, 3, 64, 64 }, guided.shape);
+        model.eval();
+        using var logits = model.call(batch);
+        var top = logits.argmax(1).data<long>().Select(i => (int)i).ToArray();
+        using var expected = new Guided.GuidedBackpropagation(model).Explain(batch, Targets.CamTarget.Classes(top));
+        Assert.True(Tensors.MaxAbsDifference(expected.Gradients, guided) < 1e-5);
+    }
+
+    [Fact]
+    public void ABadImageIsReportedByNameAndTheRestAreExplained()
+    {
+        var (weights, images, _) = Setup();
+        File.WriteAllText(Path.Combine(images, "broken.png"), "not a png");
+        var output = PathOf("out");
+        Assert.Equal(1, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", output));
+        Assert.Contains("broken", _output.ToString());
+        Assert.True(File.Exists(Path.Combine(output, "noise.json")));
+        Assert.True(File.Exists(Path.Combine(output, "flat.json")));
+        Assert.False(File.Exists(Path.Combine(output, "broken.json")));
+    }
+
+    [Theory]
+    [InlineData("--arch", "resnet19", "Unknown architecture 'resnet19'. Valid choices: resnet18, resnet34, resnet50, vgg16.")]
+    [InlineData("--layer", "layer5", "Unknown layer 'layer5' for resnet18. Valid choices: layer4, layer3, layer2, layer1")]
+    [InlineData("--method", "scorecam", "Unknown method 'scorecam'. Valid choices: gradcam, guided-backprop, guided-gradcam.")]
+    [InlineData("--class", "3", "Class 3 is out of range: resnet18 with these weights has 3 classes, so valid classes are 0 to 2.")]
+    [InlineData("--device", "cuda", "CUDA is not available here")]
+    public void InvalidChoicesListTheValidOnes(string option, string value, string message)
+    {
+        if (option == "--device" && cuda.is_available())
+        {
+            return; // the message concerns machines without CUDA
+        }
+
+        var (weights, images, _) = Setup();
+        var args = new List<string> { "explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", PathOf("out") };
+        var at = args.IndexOf(option);
+        if (at >= 0)
+        {
+            args[at + 1] = value;
+        }
+        else
+        {
+            args.AddRange([option, value]);
+        }
+
+        Assert.Equal(2, Run([.. args]));
+        Assert.Contains(message, _output.ToString().Replace("\n", " "));
+    }
+
+    [Fact]
+    public void WeightsOfAnotherArchitectureAreRejectedWithTheKeys()
+    {
+        var (_, images, _) = Setup();
+        var vggLike = PathOf("other.pth");
+        PyTorchPickler.PickleStateDict(vggLike, ResNet.ResNet34(numClasses: 3).state_dict());
+        Assert.Equal(2, Run("explain", "--arch", "resnet18", "--weights", vggLike, "--image", images, "--out", PathOf("out")));
+        Assert.Contains("unexpected in the file: layer1.2.bn1.bias", _output.ToString().Replace("\n", " "));
+    }
+}
