@@ -15,4 +15,6 @@ internal sealed record ExplainSettings(
     string Device,
     string Output,
     bool SaveRaw,
-    string? Labels);
+    string? Labels,
+    int Resize = 256,
+    int Crop = 224);

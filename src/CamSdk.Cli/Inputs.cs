@@ -58,19 +58,25 @@ internal static class Inputs
             }
         }
 
+        if (settings.Crop < 1 || settings.Resize < settings.Crop)
+        {
+            throw new CamException($"--resize ({settings.Resize}) must be at least --crop ({settings.Crop}), and both positive.");
+        }
+
+        var preprocessor = new ImagePreprocessor { ResizeTo = settings.Resize, CropTo = settings.Crop };
+
         // Output stems: the file name without extension, or with it where two files would collide.
         var stems = files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
         return [.. files.Select((file, i) =>
         {
             var name = stems.Count(s => s == stems[i]) > 1 ? Path.GetFileName(file) : stems[i];
-            return new Input(name, file, () => LoadImage(file), _ => name);
+            return new Input(name, file, () => LoadImage(file, preprocessor), _ => name);
         })];
     }
 
-    private static (torch.Tensor, RgbImage[]) LoadImage(string path)
+    private static (torch.Tensor, RgbImage[]) LoadImage(string path, ImagePreprocessor preprocessor)
     {
         var image = RgbImage.Load(path);
-        var preprocessor = ImagePreprocessor.ImageNet;
         return (preprocessor.ToTensor(image), [preprocessor.Prepare(image)]);
     }
 

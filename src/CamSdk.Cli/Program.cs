@@ -27,10 +27,12 @@ namespace CamSdk.Cli
             var output = new Option<string>("--out") { Description = "The folder to write pictures, JSON summaries and arrays to.", Required = true };
             var saveRaw = new Option<bool>("--save-raw") { Description = "Also write every computed array as a NumPy .npy file, to compare with Python tools." };
             var labels = new Option<string?>("--labels") { Description = "A text file with one class name per line, to name classes in pictures and summaries." };
+            var resize = new Option<int>("--resize") { Description = "Images: the shorter side after resizing (torchvision's Resize).", DefaultValueFactory = _ => 256 };
+            var crop = new Option<int>("--crop") { Description = "Images: the centre crop's side (torchvision's CenterCrop).", DefaultValueFactory = _ => 224 };
 
             var explain = new Command("explain", "Explain images with Grad-CAM, Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.")
             {
-                arch, weights, image, inputNpy, classIndex, top, method, layer, device, output, saveRaw, labels,
+                arch, weights, image, inputNpy, classIndex, top, method, layer, device, output, saveRaw, labels, resize, crop,
             };
             explain.SetAction(parse =>
             {
@@ -46,7 +48,9 @@ namespace CamSdk.Cli
                     parse.GetValue(device)!,
                     parse.GetValue(output)!,
                     parse.GetValue(saveRaw),
-                    parse.GetValue(labels));
+                    parse.GetValue(labels),
+                    parse.GetValue(resize),
+                    parse.GetValue(crop));
                 try
                 {
                     return new ExplainRunner(console).Run(settings, cancellationToken);
