@@ -49,7 +49,7 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         var labels = ReadLabels(settings.Labels, classCount);
         var options = new ExplainerOptions { ClassLabels = labels };
         var explainer = new CamExplainer(model, layer, options);
-        var guided = new GuidedBackpropagation(model, options);
+        var session = new Session(settings, architecture.Name, layerName, method, model, explainer, new GuidedBackpropagation(model, options), labels, device);
         var inputs = Inputs.List(settings);
         Directory.CreateDirectory(settings.Output);
 
@@ -66,7 +66,7 @@ internal sealed class ExplainRunner(IAnsiConsole console)
                     cancellationToken.ThrowIfCancellationRequested();
                     try
                     {
-                        written += ExplainInput(input, settings, architecture.Name, layerName, method, model, explainer, guided, labels, device);
+                        written += ExplainInput(input, session);
                     }
                     catch (CamException e)
                     {
@@ -86,18 +86,9 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         return failures.Count == 0 ? 0 : 1;
     }
 
-    private int ExplainInput(
-        Input input,
-        ExplainSettings settings,
-        string architecture,
-        string layerName,
-        Method method,
-        torch.nn.Module<torch.Tensor, torch.Tensor> model,
-        CamExplainer explainer,
-        GuidedBackpropagation guided,
-        IReadOnlyList<string>? labels,
-        torch.Device device)
+    private static int ExplainInput(Input input, Session session)
     {
+        var (settings, architecture, layerName, method, model, explainer, guided, labels, device) = session;
         using var scope = torch.NewDisposeScope();
         var (batch, pictures) = input.Load();
         batch = batch.to(device);
@@ -193,6 +184,18 @@ internal sealed class ExplainRunner(IAnsiConsole console)
 
         return files;
     }
+
+    /// <summary>What every input of one run shares: the request, the loaded model and its explainers.</summary>
+    private sealed record Session(
+        ExplainSettings Settings,
+        string Architecture,
+        string LayerName,
+        Method Method,
+        torch.nn.Module<torch.Tensor, torch.Tensor> Model,
+        CamExplainer Explainer,
+        GuidedBackpropagation Guided,
+        IReadOnlyList<string>? Labels,
+        torch.Device Device);
 
     private static int SaveNpy(string path, torch.Tensor? tensor)
     {
