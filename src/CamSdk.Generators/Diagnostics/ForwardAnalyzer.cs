@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using CamSdk.Generators.Parsing;
 using Microsoft.CodeAnalysis;
@@ -34,16 +35,18 @@ public sealed class ForwardAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterSyntaxNodeAction(node => Analyze(node, known), SyntaxKind.InvocationExpression);
+            // Whether a type is an explained model, asked once per type rather than once per call in it.
+            var models = new ConcurrentDictionary<INamedTypeSymbol, bool>(SymbolEqualityComparer.Default);
+            start.RegisterSyntaxNodeAction(node => Analyze(node, known, models), SyntaxKind.InvocationExpression);
         });
     }
 
-    private static void Analyze(SyntaxNodeAnalysisContext context, KnownTypes known)
+    private static void Analyze(SyntaxNodeAnalysisContext context, KnownTypes known, ConcurrentDictionary<INamedTypeSymbol, bool> models)
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
-        if (context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method
-            || context.ContainingSymbol?.ContainingType is not { } model
-            || !ModelInspector.IsAnnotated(model, known))
+        if (context.ContainingSymbol?.ContainingType is not { } model
+            || !models.GetOrAdd(model, type => ModelInspector.IsAnnotated(type, known))
+            || context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method)
         {
             return;
         }
