@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using CamSdk.Guided;
@@ -10,114 +11,146 @@ using TorchSharp;
 namespace CamSdk;
 
 /// <summary>
-/// Explains a model's decisions with a class activation map of one of its layers: Grad-CAM by default,
-/// and Guided Grad-CAM.
+/// Explains a model's decisions with class activation maps of one or more of its layers: Grad-CAM by default, any
+/// method of the CAM family, several methods from one pass, and Guided Grad-CAM.
 /// </summary>
 /// <remarks>
 /// <para>
-/// A call captures the layer's output A with a forward hook, computes ∂y/∂A with <c>torch.autograd.grad</c>
-/// to that layer only (no backward pass through the layers below it, no parameter gradient accumulated),
-/// one backward pass for the whole batch, and weights the channels with <see cref="Method"/>.
+/// A call runs the model once, capturing the layers' outputs with forward hooks, and, only when a requested method
+/// <see cref="CamMethod.UsesGradients"/>, computes ∂y/∂A with <c>torch.autograd.grad</c> to those layers only: one
+/// backward pass for the whole batch and every method, none through the layers below them, no parameter gradient
+/// accumulated. The layers below the explained ones run without an autograd graph. Each method then turns the capture
+/// into maps, which are scaled, upsampled and combined exactly as pytorch-grad-cam does.
 /// </para>
 /// <para>
-/// The model is left as it was found: hooks removed, training mode and every parameter's requires_grad
-/// restored, on success and on every exception. Calls on one model are serialised; the explainer holds
-/// no native memory and needs no disposal.
+/// The model is left as it was found: hooks removed, training mode and every parameter's requires_grad restored, on
+/// success and on every exception. The hooks act only for the explaining thread, so other threads may run the same
+/// model meanwhile (plain inference or their own autograd). Explaining calls on one model are serialised; the
+/// explainer holds no native memory and needs no disposal.
 /// </para>
 /// </remarks>
 public sealed class CamExplainer
 {
-    private readonly string _layerName;
+    private static readonly (bool Flip, double Factor)[] Augmentations =
+        [(false, 0.9), (false, 1.0), (false, 1.1), (true, 0.9), (true, 1.0), (true, 1.1)];
+
+    private readonly string[] _layerNames;
+    private readonly torch.nn.Module<torch.Tensor, torch.Tensor>[] _layers;
 
     /// <summary>Creates an explainer of <paramref name="targetLayer"/> in <paramref name="model"/>.</summary>
     /// <param name="model">The model: any module that maps an N×C×H×W batch to its output (usually N×classes logits).</param>
     /// <param name="targetLayer">
-    /// The layer to explain, a submodule of <paramref name="model"/> whose output is N×K×h×w: usually the last
-    /// convolutional layer or block (ResNet's <c>layer4</c>), which the paper uses.
+    /// The layer to explain, a submodule of <paramref name="model"/> whose output is N×K×h×w (or that
+    /// <see cref="ExplainerOptions.Reshape"/> makes so): usually the last convolutional layer or block (ResNet's
+    /// <c>layer4</c>), which the paper uses.
     /// </param>
-    /// <param name="options">The method (Grad-CAM by default), class labels and class-score head; none needed for a classifier.</param>
+    /// <param name="options">The method (Grad-CAM by default), class labels, class-score head and smoothing; none needed for a classifier.</param>
     /// <exception cref="CamLayerException"><paramref name="targetLayer"/> is not a registered submodule of <paramref name="model"/>.</exception>
     public CamExplainer(torch.nn.Module<torch.Tensor, torch.Tensor> model, torch.nn.Module<torch.Tensor, torch.Tensor> targetLayer, ExplainerOptions? options = null)
+        : this(model, [targetLayer ?? throw new ArgumentNullException(nameof(targetLayer))], options)
+    {
+    }
+
+    /// <summary>
+    /// Creates an explainer of several layers of <paramref name="model"/>, whose maps are combined as pytorch-grad-cam
+    /// combines them: each layer's map scaled to [0, 1] and upsampled, clipped at 0, averaged, scaled again.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="targetLayers">The layers to explain, at least one, each a submodule of <paramref name="model"/>.</param>
+    /// <param name="options">The method, class labels, class-score head and smoothing.</param>
+    /// <exception cref="CamLayerException">A layer is not a registered submodule of <paramref name="model"/>, or is given twice.</exception>
+    public CamExplainer(torch.nn.Module<torch.Tensor, torch.Tensor> model, IReadOnlyList<torch.nn.Module<torch.Tensor, torch.Tensor>> targetLayers, ExplainerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(targetLayer);
+        ArgumentNullException.ThrowIfNull(targetLayers);
+        if (targetLayers.Count == 0)
+        {
+            throw new CamLayerException("No target layer was given. Pass at least one layer of the model, usually its last convolutional block.");
+        }
+
         Model = model;
-        TargetLayer = targetLayer;
         Options = options ?? new ExplainerOptions();
-        _layerName = ReferenceEquals(model, targetLayer)
-            ? throw new CamLayerException("The target layer is the model itself. Explain one of its convolutional layers or blocks instead.")
-            : model.named_modules().FirstOrDefault(m => ReferenceEquals(m.module, targetLayer)).name
-              ?? throw new CamLayerException(
-                  $"The target layer ({targetLayer.GetName()}) is not a submodule of the model ({model.GetName()}). Pass a layer of this model, " +
-                  "and make sure the model's constructor calls RegisterComponents() so that its fields are registered as submodules.");
+        _layers = [.. targetLayers];
+        var named = model.named_modules().ToList();
+        _layerNames = [.. _layers.Select(layer => NameOf(model, named, layer))];
+        var repeated = _layerNames.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null)
+        {
+            throw new CamLayerException($"The layer '{repeated.Key}' is given more than once. Give each layer once.");
+        }
     }
 
     /// <summary>The explained model.</summary>
     public torch.nn.Module<torch.Tensor, torch.Tensor> Model { get; }
 
-    /// <summary>The explained layer.</summary>
-    public torch.nn.Module<torch.Tensor, torch.Tensor> TargetLayer { get; }
+    /// <summary>The explained layer (the first, when there are several).</summary>
+    public torch.nn.Module<torch.Tensor, torch.Tensor> TargetLayer => _layers[0];
 
-    /// <summary>The layer's name within the model, as <c>named_modules()</c> and the state dict spell it (e.g. <c>layer4</c>).</summary>
-    public string TargetLayerName => _layerName;
+    /// <summary>The explained layers, in the order given.</summary>
+    public IReadOnlyList<torch.nn.Module<torch.Tensor, torch.Tensor>> TargetLayers => _layers;
 
-    /// <summary>The method, class labels and class-score head in use.</summary>
+    /// <summary>The layer's name within the model, as <c>named_modules()</c> and the state dict spell it (e.g. <c>layer4</c>); the first, when there are several.</summary>
+    public string TargetLayerName => _layerNames[0];
+
+    /// <summary>The names of the explained layers, in the order given.</summary>
+    public IReadOnlyList<string> TargetLayerNames => _layerNames;
+
+    /// <summary>The method, class labels, class-score head and smoothing in use.</summary>
     public ExplainerOptions Options { get; }
 
-    /// <summary>How the layer's channels are weighted.</summary>
+    /// <summary>The method of <see cref="Explain(torch.Tensor, CamTarget?, CancellationToken)"/>.</summary>
     public CamMethod Method => Options.Method;
 
-    /// <summary>Computes the class activation maps of a batch.</summary>
+    /// <summary>Computes the class activation maps of a batch with <see cref="Method"/>.</summary>
     /// <param name="input">An N×C×H×W floating-point batch on the model's device, preprocessed as the model expects.</param>
     /// <param name="target">What to explain; the predicted class of each image by default.</param>
-    /// <param name="cancellationToken">Cancels the call between its forward and backward passes.</param>
+    /// <param name="cancellationToken">Cancels the call between its passes.</param>
     /// <returns>The raw and upsampled maps, the scores and the explained classes; dispose it when done.</returns>
     /// <exception cref="CamException">The input, target, layer or model cannot be explained; the message says why and what to do.</exception>
     public CamResult Explain(torch.Tensor input, CamTarget? target = null, CancellationToken cancellationToken = default)
     {
-        target ??= CamTarget.PredictedClass;
-        return Explanation.Run(Model, input, cancellationToken, () =>
-        {
-            using var scope = torch.NewDisposeScope();
-            using var capture = new LayerCapture(TargetLayer, _layerName);
-            var output = Explanation.Forward(Model, input);
-            var activation = capture.Require();
-            var (scores, classes) = Targeting.Select(target, output, input.shape[0], Options);
-            Checks.Finite(scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");
-            cancellationToken.ThrowIfCancellationRequested();
-
-            var gradients = Explanation.Gradient(scores, activation, $"the target layer '{_layerName}'");
-            Checks.Finite(gradients, $"The gradient at '{_layerName}'", "The scores are not differentiable here in floating point: check the model and its weights.");
-            using var noGrad = torch.no_grad();
-            var activations = activation.detach();
-            var weights = Method.ComputeChannelWeights(activations, gradients);
-            if (weights.dim() != 2 || weights.shape[0] != activations.shape[0] || weights.shape[1] != activations.shape[1])
-            {
-                throw new CamException(
-                    $"{Method.Name} returned channel weights of shape {Shapes.Format(weights.shape)}; it must return N×K = [{activations.shape[0]}, {activations.shape[1]}].");
-            }
-
-            var raw = Maps.WeightedSum(weights, activations);
-            var heatmaps = Maps.UpsampleAndNormalise(raw, input.shape[2], input.shape[3]);
-            return new CamResult(
-                raw.MoveToOuterDisposeScope(),
-                heatmaps.MoveToOuterDisposeScope(),
-                scores.detach().MoveToOuterDisposeScope(),
-                classes,
-                Targeting.Labels(classes, Options),
-                Method.Name,
-                target.ToString() ?? string.Empty);
-        });
+        var results = Explain(input, [Method], target, cancellationToken);
+        return results[0];
     }
 
-    /// <summary>Computes the class activation maps of the same class for every image of a batch.</summary>
+    /// <summary>Computes the class activation maps of the same class for every image of a batch with <see cref="Method"/>.</summary>
     /// <param name="input">An N×C×H×W floating-point batch on the model's device.</param>
     /// <param name="classIndex">The zero-based class to explain.</param>
-    /// <param name="cancellationToken">Cancels the call between its forward and backward passes.</param>
+    /// <param name="cancellationToken">Cancels the call between its passes.</param>
     /// <returns>The maps; dispose the result when done.</returns>
     /// <exception cref="CamTargetException"><paramref name="classIndex"/> is outside the model's classes.</exception>
     public CamResult Explain(torch.Tensor input, int classIndex, CancellationToken cancellationToken = default) =>
         Explain(input, CamTarget.Class(classIndex), cancellationToken);
+
+    /// <summary>
+    /// Computes the maps of several methods from one forward pass and at most one backward pass (none when no method
+    /// uses gradients); methods with extra forward passes (Score-CAM, Ablation-CAM) add only those.
+    /// </summary>
+    /// <param name="input">An N×C×H×W floating-point batch on the model's device.</param>
+    /// <param name="methods">The methods, at least one, each named differently.</param>
+    /// <param name="target">What to explain; the predicted class of each image by default.</param>
+    /// <param name="cancellationToken">Cancels the call between its passes and between the batches of perturbation methods.</param>
+    /// <returns>One result per method, in the order given; dispose it when done.</returns>
+    /// <exception cref="CamException">The input, target, layer or model cannot be explained; the message says why and what to do.</exception>
+    public CamResultSet Explain(torch.Tensor input, IEnumerable<CamMethod> methods, CamTarget? target = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        CamMethod[] list = [.. methods];
+        if (list.Length == 0 || list.Any(m => m is null))
+        {
+            throw new ArgumentException("Give at least one method, and no null.", nameof(methods));
+        }
+
+        var twice = list.GroupBy(m => m.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+        {
+            throw new ArgumentException($"Two methods are named '{twice.Key}'; results are told apart by name, so explain them in separate calls.", nameof(methods));
+        }
+
+        target ??= CamTarget.PredictedClass;
+        return Explanation.Run(Model, input, cancellationToken, () => new CamResultSet(
+            Options.AugmentationSmooth ? ExplainAugmented(input, list, target, cancellationToken) : ExplainOnce(input, list, target, cancellationToken)));
+    }
 
     /// <summary>
     /// Computes Guided Grad-CAM: Guided Backpropagation multiplied, per channel, by the upsampled Grad-CAM heatmap
@@ -126,7 +159,7 @@ public sealed class CamExplainer
     /// <param name="input">An N×C×H×W floating-point batch on the model's device.</param>
     /// <param name="target">What to explain; the predicted class of each image by default.</param>
     /// <param name="cancellationToken">Cancels the call between passes.</param>
-    /// <returns>The Grad-CAM maps, the guided gradients and their product; dispose the result when done.</returns>
+    /// <returns>The maps of <see cref="Method"/>, the guided gradients and their product; dispose the result when done.</returns>
     /// <exception cref="CamModelException">The model cannot be guided (its ReLUs are not modules run through <c>call</c>).</exception>
     public GuidedGradCamResult ExplainGuided(torch.Tensor input, CamTarget? target = null, CancellationToken cancellationToken = default)
     {
@@ -147,4 +180,150 @@ public sealed class CamExplainer
             throw;
         }
     }
+
+    private static string NameOf(torch.nn.Module model, List<(string name, torch.nn.Module module)> named, torch.nn.Module<torch.Tensor, torch.Tensor> layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (ReferenceEquals(model, layer))
+        {
+            throw new CamLayerException("The target layer is the model itself. Explain one of its convolutional layers or blocks instead.");
+        }
+
+        return named.FirstOrDefault(m => ReferenceEquals(m.module, layer)).name
+            ?? throw new CamLayerException(
+                $"The target layer ({layer.GetName()}) is not a submodule of the model ({model.GetName()}). Pass a layer of this model, " +
+                "and make sure the model's constructor calls RegisterComponents() so that its fields are registered as submodules.");
+    }
+
+    private CamResult[] ExplainAugmented(torch.Tensor input, CamMethod[] methods, CamTarget target, CancellationToken cancellationToken)
+    {
+        CamResult[]? plain = null;
+        var sums = new torch.Tensor?[methods.Length];
+        try
+        {
+            foreach (var (flip, factor) in Augmentations)
+            {
+                using var scope = torch.NewDisposeScope();
+                var augmented = flip ? input.flip(3) : input;
+                var results = ExplainOnce(factor == 1.0 ? augmented : augmented * factor, methods, target, cancellationToken);
+                for (var m = 0; m < methods.Length; m++)
+                {
+                    var heatmaps = flip ? results[m].Heatmaps.flip(2) : results[m].Heatmaps;
+                    var sum = sums[m] is null ? heatmaps.clone() : sums[m]! + heatmaps;
+                    sums[m]?.Dispose();
+                    sums[m] = sum.DetachFromDisposeScope();
+                }
+
+                if (!flip && factor == 1.0)
+                {
+                    plain = results;
+                    Array.ForEach(plain, r => r.MoveToOuterDisposeScope());
+                }
+            }
+
+            return [.. plain!.Select((result, m) => result.ReplaceHeatmaps(sums[m]! / Augmentations.Length))];
+        }
+        catch
+        {
+            Array.ForEach(plain ?? [], r => r.Dispose());
+            throw;
+        }
+        finally
+        {
+            Array.ForEach(sums, s => s?.Dispose());
+        }
+    }
+
+    private CamResult[] ExplainOnce(torch.Tensor input, CamMethod[] methods, CamTarget target, CancellationToken cancellationToken)
+    {
+        using var scope = torch.NewDisposeScope();
+        var gradients = methods.Any(m => m.UsesGradients);
+        using var capture = new LayerCapture(_layers, _layerNames, gradients, Options.Reshape);
+        var pass = Explanation.Capture(Model, input, target, Options, capture, cancellationToken);
+        capture.RemoveHooks();
+
+        var captures = new CamCapture[_layers.Length];
+        var channelDimension = Options.Reshape?.ChannelDimension ?? 1;
+        for (var l = 0; l < _layers.Length; l++)
+        {
+            var output = capture.Outputs[l].detach();
+            var activations = Options.Reshape is { } reshape ? reshape.Apply(output) : output;
+            var layerGradients = pass.Gradients is { } g ? (Options.Reshape is { } r ? r.Apply(g[l]) : g[l]) : null;
+            captures[l] = new CamCapture(
+                input, _layerNames[l], output, channelDimension, activations, layerGradients, pass.Scores, pass.Classes,
+                Rescorer(_layers[l], target, pass.Classes), Options.Progress, cancellationToken);
+        }
+
+        var (height, width) = (input.shape[2], input.shape[3]);
+        var labels = Targeting.Labels(pass.Classes, Options);
+        var results = new CamResult[methods.Length];
+        for (var m = 0; m < methods.Length; m++)
+        {
+            var method = methods[m];
+            var layerMaps = new torch.Tensor[_layers.Length];
+            for (var l = 0; l < _layers.Length; l++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                layerMaps[l] = ComputeMaps(method, captures[l]);
+            }
+
+            var heatmaps = Maps.Heatmaps(layerMaps, height, width);
+            results[m] = new CamResult(
+                layerMaps[0].MoveToOuterDisposeScope(),
+                heatmaps.MoveToOuterDisposeScope(),
+                pass.Scores.clone().MoveToOuterDisposeScope(),
+                pass.Classes,
+                labels,
+                method.Name,
+                target.ToString() ?? string.Empty);
+        }
+
+        return results;
+    }
+
+    private torch.Tensor ComputeMaps(CamMethod method, CamCapture capture)
+    {
+        torch.Tensor maps;
+        using (torch.no_grad())
+        {
+            maps = method.ComputeMaps(capture, Options.EigenSmooth);
+        }
+
+        var activations = capture.Activations;
+        if (maps is null || maps.IsInvalid || maps.dim() != 3 || maps.shape[0] != activations.shape[0] || maps.shape[1] != activations.shape[2] || maps.shape[2] != activations.shape[3])
+        {
+            var shape = maps is null || maps.IsInvalid ? "no tensor" : "shape " + Shapes.Format(maps.shape);
+            throw new CamException(
+                $"{method.Name} returned {shape} for the layer '{capture.LayerName}'; a method must return N×h×w = " +
+                $"[{activations.shape[0]}, {activations.shape[2]}, {activations.shape[3]}].");
+        }
+
+        Checks.Finite(maps, $"{method.Name}'s map of the layer '{capture.LayerName}'", "The method divided by zero or met non-finite values: check the model's scores and the method's options.");
+        return maps.relu();
+    }
+
+    /// <summary>Runs the model again for a method, without the capture's hooks, and scores image n's target on each row.</summary>
+    private Func<int, torch.Tensor, torch.Tensor?, bool, torch.Tensor> Rescorer(torch.nn.Module<torch.Tensor, torch.Tensor> layer, CamTarget target, int[]? classes) =>
+        (image, inputs, layerOutputs, probability) =>
+        {
+            using var scope = torch.NewDisposeScope();
+            using var noGrad = torch.no_grad();
+            using var replacement = layerOutputs is null ? null : ScopedHook.Install(layer, (_, _, _) => layerOutputs);
+            var output = Explanation.Forward(Model, inputs);
+            var rowTarget = classes is null ? target : CamTarget.Class(classes[image]);
+            if (probability)
+            {
+                if (classes is null)
+                {
+                    throw new CamTargetException("Score-CAM's class-probability weighting needs a class target. Explain a class, or use ScoreCamWeighting.SoftmaxOverChannels.");
+                }
+
+                var classScores = Options.ClassScores is { } head ? head(output) : output;
+                output = classScores.softmax(-1);
+                rowTarget = CamTarget.Class(classes[image]);
+                return rowTarget.Select(output, inputs.shape[0]).Scores.detach().MoveToOuterDisposeScope();
+            }
+
+            return Explanation.Score(rowTarget, output, inputs.shape[0], Options).Scores.detach().MoveToOuterDisposeScope();
+        };
 }

@@ -23,13 +23,15 @@ public sealed class CamResult : IDisposable
     }
 
     /// <summary>
-    /// The maps at the explained layer's resolution, N×h×w: ReLU(Σ_k α_k A^k), not normalised.
+    /// The maps at the explained layer's resolution, N×h×w, after the method's ReLU and not normalised (for Grad-CAM,
+    /// ReLU(Σ_k α_k A^k)). With several layers, those of the first; with augmentation smoothing, those of the unaugmented input.
     /// </summary>
     public torch.Tensor RawMaps { get; }
 
     /// <summary>
-    /// The maps upsampled bilinearly to the input's size (align_corners = false), N×H×W, each scaled to [0, 1]
-    /// by (m − min) / (max − min + 1e-7), as pytorch-grad-cam scales them.
+    /// The maps at the input's size, N×H×W, in [0, 1], exactly as pytorch-grad-cam computes them: each layer's map scaled
+    /// by (m − min) / (max(m − min) + 1e-7), resized bilinearly (align_corners = false), clipped at 0, averaged over the
+    /// layers, and scaled again.
     /// </summary>
     public torch.Tensor Heatmaps { get; }
 
@@ -42,7 +44,7 @@ public sealed class CamResult : IDisposable
     /// <summary>The label of the class explained for each image, when the explainer has class labels; otherwise null.</summary>
     public IReadOnlyList<string>? ClassLabels { get; }
 
-    /// <summary>The method that computed the maps (e.g. <c>GradCAM</c>).</summary>
+    /// <summary>The name of the method that computed the maps, as pytorch-grad-cam names it (e.g. <c>GradCAM</c>, <c>ScoreCAM</c>).</summary>
     public string Method { get; }
 
     /// <summary>A description of the target (e.g. <c>predicted class</c>, <c>class 3</c>).</summary>
@@ -64,6 +66,21 @@ public sealed class CamResult : IDisposable
     /// <summary>Copies the explained scores to an array, one per image.</summary>
     /// <returns>The scores in batch order.</returns>
     public float[] ScoresToArray() => HostArrays.Vector(Scores);
+
+    /// <summary>The same result with other heatmaps; this result's heatmaps are disposed.</summary>
+    internal CamResult ReplaceHeatmaps(torch.Tensor heatmaps)
+    {
+        Heatmaps.Dispose();
+        return new CamResult(RawMaps, heatmaps, Scores, ClassIndices, ClassLabels, Method, Target);
+    }
+
+    /// <summary>Moves the result's tensors to the dispose scope outside the current one.</summary>
+    internal void MoveToOuterDisposeScope()
+    {
+        RawMaps.MoveToOuterDisposeScope();
+        Heatmaps.MoveToOuterDisposeScope();
+        Scores.MoveToOuterDisposeScope();
+    }
 
     /// <summary>Releases the native memory of the maps and scores.</summary>
     public void Dispose()

@@ -8,7 +8,10 @@ namespace CamSdk;
 /// <summary>Settings of <see cref="CamExplainer"/> and <see cref="Guided.GuidedBackpropagation"/>.</summary>
 public sealed class ExplainerOptions
 {
-    /// <summary>How the layer's channels are weighted; <see cref="CamMethod.GradCam"/> by default. Guided Backpropagation ignores it.</summary>
+    /// <summary>
+    /// The method of <see cref="CamExplainer.Explain(torch.Tensor, Targets.CamTarget?, System.Threading.CancellationToken)"/>;
+    /// <see cref="CamMethod.GradCam"/> by default. Guided Backpropagation ignores it.
+    /// </summary>
     public CamMethod Method { get; init; } = CamMethod.GradCam;
 
     /// <summary>
@@ -23,4 +26,27 @@ public sealed class ExplainerOptions
     /// (<see cref="Targets.CamTarget.Score"/>) still receive the model's whole output.
     /// </summary>
     public Func<torch.Tensor, torch.Tensor>? ClassScores { get; init; }
+
+    /// <summary>
+    /// pytorch-grad-cam's <c>eigen_smooth</c>: each method's per-channel contributions (w_k·A^k, or the element-wise
+    /// products) are replaced by their first principal component instead of being summed. Less noise, and the map may
+    /// lose class discrimination. Eigen-CAM and EigenGrad-CAM are projections already.
+    /// </summary>
+    public bool EigenSmooth { get; init; }
+
+    /// <summary>
+    /// pytorch-grad-cam's <c>aug_smooth</c>: the maps are the mean of the maps of six augmented inputs (no flip and a
+    /// horizontal flip, each multiplied by 0.9, 1.0 and 1.1), each map flipped back. Six times the work; with the
+    /// predicted-class target each augmented input explains its own prediction, as pytorch-grad-cam does.
+    /// </summary>
+    public bool AugmentationSmooth { get; init; }
+
+    /// <summary>
+    /// Turns the explained layers' outputs into N×K×h×w maps when they are not (a vision transformer's tokens, a Swin
+    /// block's channels-last map); null for convolutional layers.
+    /// </summary>
+    public ActivationReshape? Reshape { get; init; }
+
+    /// <summary>Receives the progress of methods with many extra forward passes (Score-CAM, Ablation-CAM).</summary>
+    public IProgress<CamProgress>? Progress { get; init; }
 }

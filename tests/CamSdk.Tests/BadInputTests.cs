@@ -177,7 +177,7 @@ public sealed class BadInputTests
         // sqrt at 0 has an infinite derivative; times 0 it is NaN, while the score itself is finite (0).
         using var input = randn(1, 3, 8, 8);
         var error = Assert.Throws<CamNumericException>(() => _explainer.Explain(input, CamTarget.Score(o => (o.select(1, 0) * 0).sqrt(), "sqrt at zero")));
-        Assert.Contains("gradient at 'features'", error.Message);
+        Assert.Contains("gradient at the target layer 'features'", error.Message);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class BadInputTests
     {
         using var input = randn(1, 3, 8, 8);
         var error = Assert.Throws<CamNumericException>(() => new GuidedBackpropagation(_model).Explain(input, CamTarget.Score(o => (o.select(1, 0) * 0).sqrt())));
-        Assert.Contains("guided gradient", error.Message);
+        Assert.Contains("gradient at the input", error.Message);
     }
 
     [Fact]

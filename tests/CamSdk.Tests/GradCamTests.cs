@@ -97,11 +97,13 @@ public sealed class GradCamTests
             Assert.Equal(expectedRaw[i], raw[i], 12);
         }
 
-        // Upsampling 3×3 to 3×3 is the identity; the scaling is (m − 0) / (0.8 + 1e-7).
+        // Upsampling 3×3 to 3×3 is the identity. pytorch-grad-cam scales twice (per layer, then after combining the
+        // layers): s = m / (0.8 + 1e-7), then s / (max s + 1e-7).
         var heat = Tensors.ToDoubles(result.Heatmaps);
+        var once = 0.8 / (0.8 + 1e-7);
         for (int i = 0; i < 9; i++)
         {
-            Assert.Equal(expectedRaw[i] / (0.8 + 1e-7), heat[i], 12);
+            Assert.Equal(expectedRaw[i] / (0.8 + 1e-7) / (once + 1e-7), heat[i], 12);
         }
 
         // y_0 = 0.9·mean(A^1) − 0.45·mean(A^2) + 0.25 = 0.9·5 − 0.45·(74/9) + 0.25
@@ -110,11 +112,11 @@ public sealed class GradCamTests
     }
 
     [Fact]
-    public void UpsamplingIsBilinearWithHalfPixelCentresThenMinMaxScaled()
+    public void HeatmapIsScaledThenResizedWithHalfPixelCentresThenScaledAgain()
     {
         // [[0, 1], [2, 3]] to 4×4 with align_corners = false (PyTorch and OpenCV INTER_LINEAR), by hand:
         using var map = tensor(new float[] { 0, 1, 2, 3 }).reshape(1, 2, 2);
-        using var heat = Maps.UpsampleAndNormalise(map, 4, 4);
+        using var heat = Maps.Heatmaps([map], 4, 4);
         var expected = new[]
         {
             0, 0.25, 0.75, 1,

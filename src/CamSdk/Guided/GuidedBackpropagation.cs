@@ -16,8 +16,8 @@ namespace CamSdk.Guided;
 /// functionally in <c>forward</c> cannot be reached by hooks: a model in which no ReLU module runs is refused
 /// with a <see cref="CamModelException"/> rather than answered with gradients that are not guided.
 /// TorchSharp's TorchVision ResNets end each block with a functional <c>relu_()</c>: they are guided through
-/// their twin in <see cref="CamSdk.Models.ResNet"/>, which has the same state-dict keys and, at every call,
-/// the same weights.
+/// their twin in <see cref="CamSdk.Models.ResNet"/>, which has the same state-dict keys and shares the model's
+/// parameter and buffer storage (nothing is copied).
 /// </remarks>
 public sealed class GuidedBackpropagation
 {
@@ -47,26 +47,19 @@ public sealed class GuidedBackpropagation
     public GuidedBackpropagationResult Explain(torch.Tensor input, CamTarget? target = null, CancellationToken cancellationToken = default)
     {
         target ??= CamTarget.PredictedClass;
-        // TorchVision's ResNet applies a ReLU functionally in every block: its zoo twin, with the same weights, is guided instead.
-        var model = TorchVisionTwins.For(Model) ?? Model;
-        return Explanation.Run(model, input, cancellationToken, () =>
+        // TorchVision's ResNet applies a ReLU functionally in every block: its zoo twin, which shares its weights, is guided instead.
+        var twin = TorchVisionTwins.IsTorchVisionResNet(Model);
+        return Explanation.Run(Model, input, cancellationToken, () =>
         {
             using var scope = torch.NewDisposeScope();
+            var model = twin ? TorchVisionTwins.For(Model) : Model;
             using var guide = ReluGuide.Attach(model);
-            var leaf = input.detach().requires_grad_(true);
-            var output = Explanation.Forward(model, leaf);
-            guide.RequireApplied();
-            var (scores, classes) = Targeting.Select(target, output, input.shape[0], Options);
-            Checks.Finite(scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");
-            cancellationToken.ThrowIfCancellationRequested();
-
-            var gradients = Explanation.Gradient(scores, leaf, "the input");
-            Checks.Finite(gradients, "The guided gradient", "The scores are not differentiable here in floating point: check the model and its weights.");
+            var pass = Explanation.Capture(model, input, target, Options, guide, cancellationToken);
             return new GuidedBackpropagationResult(
-                gradients.MoveToOuterDisposeScope(),
-                scores.detach().MoveToOuterDisposeScope(),
-                classes,
-                Targeting.Labels(classes, Options),
+                pass.Gradients![0].MoveToOuterDisposeScope(),
+                pass.Scores.MoveToOuterDisposeScope(),
+                pass.Classes,
+                Targeting.Labels(pass.Classes, Options),
                 target.ToString() ?? string.Empty);
         });
     }

@@ -8,22 +8,36 @@ using TorchSharp.Modules;
 namespace CamSdk.Guided;
 
 /// <summary>
-/// For one forward pass, replaces the output of every ReLU module of a model with a guided ReLU,
-/// through forward hooks (the model's modules are never replaced), and counts how many ran.
+/// Guided Backpropagation's pass: the input becomes a leaf to differentiate, and every ReLU module of the model
+/// (hooked for the calling thread only; the model's modules are never replaced) cuts the graph at its output, so that
+/// the backward pass can let only positive gradients through each ReLU.
 /// </summary>
-internal sealed class ReluGuide : IDisposable
+/// <remarks>
+/// Each ReLU application's output o_j goes on as a fresh leaf. The backward pass then visits the applications in
+/// reverse order: the gradient g_j arriving at leaf j (from the score and from the later ReLUs, already guided) is
+/// clamped at 0 and sent through o_j's own ReLU backward, which keeps it only where the ReLU's input was positive:
+/// exactly Springenberg et al.'s guided ReLU, ∂/∂x = [x &gt; 0]·[g &gt; 0]·g, as pytorch-grad-cam computes it. No custom
+/// autograd function is involved (TorchSharp's read uninitialised memory here, giving different gradients from call to call).
+/// </remarks>
+internal sealed class ReluGuide : ICaptureHooks, IDisposable
 {
-    private readonly List<torch.nn.Module<torch.Tensor, torch.Tensor>.HookRemover> _hooks = [];
+    private readonly List<ScopedHook> _hooks = [];
+    private readonly List<(torch.Tensor Output, torch.Tensor Leaf)> _applications = [];
+    private IDisposable? _gradientMode;
+    private torch.Tensor? _input;
 
     private ReluGuide(IEnumerable<ReLU> relus)
     {
         foreach (var relu in relus)
         {
-            _hooks.Add(relu.register_forward_hook(OnForward));
+            _hooks.Add(ScopedHook.Install(relu, (_, _, output) => OnForward(output)));
         }
     }
 
-    internal int Applications { get; private set; }
+    public IReadOnlyList<string> GradientInputNames { get; } = ["the input"];
+
+    /// <summary>How many ReLU applications the forward pass guided.</summary>
+    internal int Applications => _applications.Count;
 
     /// <summary>Hooks every ReLU module of <paramref name="model"/>.</summary>
     internal static ReluGuide Attach(torch.nn.Module model)
@@ -32,34 +46,82 @@ internal sealed class ReluGuide : IDisposable
         return new ReluGuide(modules.OfType<ReLU>().Distinct());
     }
 
-    /// <summary>Throws unless at least one ReLU module ran: otherwise the gradient would be plain, not guided.</summary>
-    internal void RequireApplied()
+    /// <summary>The gradient goes to the input, so the whole forward pass records the graph.</summary>
+    public torch.Tensor PrepareInput(torch.Tensor input)
     {
-        if (Applications == 0)
+        _gradientMode ??= torch.enable_grad();
+        _input = input.detach().requires_grad_(true);
+        return _input;
+    }
+
+    /// <summary>Throws unless at least one ReLU module ran: otherwise the gradient would be plain, not guided.</summary>
+    public void RequireRan()
+    {
+        if (_applications.Count == 0)
         {
             throw new CamModelException(
                 _hooks.Count == 0
                     ? "The model has no ReLU module (TorchSharp.Modules.ReLU), so Guided Backpropagation cannot guide it: a ReLU applied " +
                       "functionally (functional.relu, x.relu(), relu_()) is invisible to hooks. Register ReLUs as modules and apply them with .call(x), " +
-                      "or use Grad-CAM (CamExplainer.Explain), which needs no ReLU."
+                      "or use Grad-CAM or another CAM method (CamExplainer.Explain), which need no ReLU."
                     : $"None of the model's {_hooks.Count} ReLU module(s) ran during the forward pass, so nothing would be guided. " +
                       "TorchSharp runs hooks only through Module.call: apply each ReLU with relu.call(x), not relu.forward(x) or a functional relu.");
         }
     }
 
+    public IReadOnlyList<torch.Tensor> Differentiate(torch.Tensor scores)
+    {
+        Explanation.RequireGradientPath(scores, "the input");
+        using var total = scores.sum();
+        var outputs = new List<torch.Tensor> { total };
+        var gradients = new List<torch.Tensor> { torch.ones_like(total) };
+        for (var j = _applications.Count - 1; j >= 0; j--)
+        {
+            var (output, leaf) = _applications[j];
+            var arriving = torch.autograd.grad(outputs, [leaf], gradients, retain_graph: true, allow_unused: true);
+            if (arriving.Count == 1 && arriving[0] is { IsInvalid: false } g && output.requires_grad)
+            {
+                outputs.Add(output);
+                gradients.Add(g.clamp_min(0));
+            }
+        }
+
+        var result = torch.autograd.grad(outputs, [_input!], gradients, retain_graph: false, allow_unused: true);
+        return result.Count == 1 && result[0] is { IsInvalid: false } input
+            ? [input]
+            : throw new CamTargetException("The target scores do not depend on the input. Explain a score that the model computes from its input.");
+    }
+
+    public void EndGradients()
+    {
+        _gradientMode?.Dispose();
+        _gradientMode = null;
+    }
+
     public void Dispose()
     {
+        EndGradients();
         foreach (var hook in _hooks)
         {
-            hook.remove();
+            hook.Dispose();
         }
 
         _hooks.Clear();
+        foreach (var (output, leaf) in _applications)
+        {
+            output.Dispose();
+            leaf.Dispose();
+        }
+
+        _applications.Clear();
     }
 
-    private torch.Tensor OnForward(torch.nn.Module<torch.Tensor, torch.Tensor> module, torch.Tensor input, torch.Tensor output)
+    private torch.Tensor OnForward(torch.Tensor output)
     {
-        Applications++;
-        return GuidedRelu.apply(output);
+        // The model's forward may run in a dispose scope: keep what the backward pass needs out of it.
+        var leaf = output.detach().requires_grad_(true).DetachFromDisposeScope();
+        _applications.Add((output.DetachFromDisposeScope(), leaf));
+        // A copy goes on, so that an in-place operation after the ReLU neither fails on a leaf nor changes the capture.
+        return leaf.clone();
     }
 }

@@ -1,12 +1,16 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
+using CamSdk.Targets;
 using TorchSharp;
 
 namespace CamSdk.Internal;
 
 /// <summary>
-/// What every explanation shares: input checks, one call at a time per model, gradients enabled,
-/// evaluation mode, and the model left exactly as it was found, on success and on every exception.
+/// The skeleton every explanation shares: input checks, one call at a time per model, evaluation mode, the
+/// model left exactly as it was found, one forward pass through <c>call</c>, the target scores, and at most
+/// one backward pass to the tensors the hooks captured.
 /// </summary>
 internal static class Explanation
 {
@@ -14,12 +18,12 @@ internal static class Explanation
     {
         Checks.Input(model, input);
         cancellationToken.ThrowIfCancellationRequested();
+        NativeBackend.EnsureCorrectConvolutionGradients();
         lock (ModelLocks.For(model))
         {
             var state = ModelState.Capture(model);
             try
             {
-                using var gradients = torch.enable_grad();
                 state.EnterEvaluationMode();
                 return body();
             }
@@ -27,6 +31,44 @@ internal static class Explanation
             {
                 state.Restore();
             }
+        }
+    }
+
+    /// <summary>
+    /// One forward pass with <paramref name="hooks"/> attached, the target scores, and, when the hooks capture
+    /// tensors to differentiate, the gradient of the scores' sum with respect to each of them.
+    /// </summary>
+    /// <remarks>
+    /// The forward pass starts under <c>no_grad</c>: the layers below the captured tensors need no graph, and
+    /// the hooks enable gradients where the tensors they differentiate are made.
+    /// </remarks>
+    internal static Pass Capture(
+        torch.nn.Module<torch.Tensor, torch.Tensor> model,
+        torch.Tensor input,
+        CamTarget target,
+        ExplainerOptions options,
+        ICaptureHooks hooks,
+        CancellationToken cancellationToken)
+    {
+        using var noGrad = torch.no_grad();
+        try
+        {
+            var output = Forward(model, hooks.PrepareInput(input));
+            hooks.RequireRan();
+            var (scores, classes) = Score(target, output, input.shape[0], options);
+            cancellationToken.ThrowIfCancellationRequested();
+            var gradients = hooks.Differentiate(scores);
+            for (var i = 0; i < (gradients?.Count ?? 0); i++)
+            {
+                Checks.Finite(gradients![i], $"The gradient at {hooks.GradientInputNames[i]}", "The scores are not differentiable here in floating point: check the model and its weights.");
+            }
+
+            return new Pass(output.detach(), scores.detach(), classes, gradients);
+        }
+        finally
+        {
+            // Gradients were enabled inside the forward pass: end that before the outer no_grad ends.
+            hooks.EndGradients();
         }
     }
 
@@ -54,11 +96,50 @@ internal static class Explanation
         return output;
     }
 
+    /// <summary>The target's score of each image, checked to be finite.</summary>
+    internal static (torch.Tensor Scores, int[]? Classes) Score(CamTarget target, torch.Tensor output, long batchSize, ExplainerOptions options)
+    {
+        var (scores, classes) = Targeting.Select(target, output, batchSize, options);
+        Checks.Finite(scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");
+        return (scores, classes);
+    }
+
     /// <summary>
-    /// ∂(Σ_n scores_n)/∂<paramref name="wrt"/>, with every precondition of autograd.grad checked first:
+    /// ∂(Σ_n scores_n)/∂wrt_i for each captured tensor, with every precondition of autograd.grad checked first:
     /// a failure inside it aborts the process instead of throwing.
     /// </summary>
-    internal static torch.Tensor Gradient(torch.Tensor scores, torch.Tensor wrt, string wrtName)
+    internal static IReadOnlyList<torch.Tensor> Gradients(torch.Tensor scores, IReadOnlyList<torch.Tensor> wrt, IReadOnlyList<string> names)
+    {
+        RequireGradientPath(scores, names[0]);
+
+        for (var i = 0; i < wrt.Count; i++)
+        {
+            if (!wrt[i].requires_grad)
+            {
+                throw new CamLayerException(
+                    $"The scores cannot be differentiated with respect to {names[i]}: its output has no gradient path from the layers before it. " +
+                    "Explain layers that lie on one path (each explained layer computed from the previous one), or explain them in separate calls.");
+            }
+        }
+
+        using var total = scores.sum();
+        var gradients = torch.autograd.grad([total], [.. wrt], retain_graph: false, create_graph: false, allow_unused: true);
+        var result = new torch.Tensor[wrt.Count];
+        for (var i = 0; i < wrt.Count; i++)
+        {
+            var gradient = i < gradients.Count ? gradients[i] : null;
+            result[i] = gradient is null || gradient.IsInvalid
+                ? throw new CamTargetException(
+                    $"The target scores do not depend on {names[i]}. Explain a layer that the scored output is computed from, " +
+                    "or a score that is computed from this layer's output.")
+                : gradient;
+        }
+
+        return result;
+    }
+
+    /// <summary>Throws unless autograd.grad can differentiate <paramref name="scores"/> (it aborts the process otherwise).</summary>
+    internal static void RequireGradientPath(torch.Tensor scores, string wrtName)
     {
         if (!torch.is_grad_enabled() || !scores.requires_grad)
         {
@@ -66,17 +147,8 @@ internal static class Explanation
                 $"The target scores have no gradient path to {wrtName}. Compute the score from the model output with " +
                 "differentiable tensor operations, and make sure the model's forward does not detach its output or run under torch.no_grad().");
         }
-
-        using var total = scores.sum();
-        var gradients = torch.autograd.grad([total], [wrt], retain_graph: false, create_graph: false, allow_unused: true);
-        var gradient = gradients.Count == 1 ? gradients[0] : null;
-        if (gradient is null || gradient.IsInvalid)
-        {
-            throw new CamTargetException(
-                $"The target scores do not depend on {wrtName}. Explain a layer that the scored output is computed from, " +
-                "or a score that is computed from this layer's output.");
-        }
-
-        return gradient;
     }
+
+    /// <summary>What one forward (and backward) pass produced, all detached from the graph.</summary>
+    internal sealed record Pass(torch.Tensor Output, torch.Tensor Scores, int[]? Classes, IReadOnlyList<torch.Tensor>? Gradients);
 }

@@ -1,32 +1,45 @@
+using System.Collections.Generic;
 using TorchSharp;
 
 namespace CamSdk.Internal;
 
-/// <summary>Combining, upsampling and normalising maps, as pytorch-grad-cam does.</summary>
+/// <summary>Scaling, upsampling and combining maps exactly as pytorch-grad-cam's <c>BaseCAM</c> does.</summary>
 internal static class Maps
 {
     /// <summary>pytorch-grad-cam's <c>scale_cam_image</c> divides by (1e-7 + max): a zero map stays zero, never NaN.</summary>
     internal const double NormalisationEpsilon = 1e-7;
 
-    /// <summary>ReLU(Σ_k w_k A^k): N×K weights and N×K×h×w activations to an N×h×w map.</summary>
-    internal static torch.Tensor WeightedSum(torch.Tensor weights, torch.Tensor activations)
+    /// <summary>Per image, (m − min) / (1e-7 + max(m − min)) over the last two dimensions: <c>scale_cam_image</c>.</summary>
+    internal static torch.Tensor MinMaxScale(torch.Tensor maps)
     {
-        using var w = weights.unsqueeze(-1).unsqueeze(-1);
-        using var weighted = w * activations;
-        using var sum = weighted.sum(1);
-        return sum.relu();
-    }
-
-    /// <summary>Bilinear upsampling with align_corners = false (OpenCV's INTER_LINEAR), then per-image min-max scaling to [0, 1].</summary>
-    internal static torch.Tensor UpsampleAndNormalise(torch.Tensor maps, long height, long width)
-    {
-        using var batch = maps.unsqueeze(1);
-        using var upsampled4 = torch.nn.functional.interpolate(batch, [height, width], mode: torch.InterpolationMode.Bilinear, align_corners: false);
-        using var upsampled = upsampled4.squeeze(1);
-        using var min = upsampled.amin([1L, 2L], keepdim: true);
-        using var shifted = upsampled - min;
-        using var max = shifted.amax([1L, 2L], keepdim: true);
+        using var min = maps.amin([-2L, -1L], keepdim: true);
+        using var shifted = maps - min;
+        using var max = shifted.amax([-2L, -1L], keepdim: true);
         using var denominator = max + NormalisationEpsilon;
         return shifted / denominator;
+    }
+
+    /// <summary>Bilinear resizing with half-pixel centres (align_corners = false), as OpenCV's INTER_LINEAR.</summary>
+    internal static torch.Tensor Resize(torch.Tensor maps, long height, long width)
+    {
+        using var batch = maps.unsqueeze(1);
+        using var resized = torch.nn.functional.interpolate(batch, [height, width], mode: torch.InterpolationMode.Bilinear, align_corners: false);
+        return resized.squeeze(1);
+    }
+
+    /// <summary>
+    /// The heatmaps of one method: each layer's map (after its ReLU) scaled to [0, 1] and resized to the input, clipped at 0,
+    /// averaged over the layers and scaled again (<c>compute_cam_per_layer</c>, then <c>aggregate_multi_layers</c>).
+    /// </summary>
+    internal static torch.Tensor Heatmaps(IReadOnlyList<torch.Tensor> layerMaps, long height, long width)
+    {
+        using var scope = torch.NewDisposeScope();
+        var sum = torch.zeros(1, dtype: layerMaps[0].dtype, device: layerMaps[0].device);
+        foreach (var map in layerMaps)
+        {
+            sum = sum + Resize(MinMaxScale(map), height, width).clamp_min(0);
+        }
+
+        return MinMaxScale(sum / layerMaps.Count).MoveToOuterDisposeScope();
     }
 }
