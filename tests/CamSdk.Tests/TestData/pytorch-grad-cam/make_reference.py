@@ -114,9 +114,10 @@ class Block(nn.Module):
         self.mlp = nn.Linear(dim, dim)
 
     def forward(self, x):
-        y = self.norm(x)
-        x = x + self.mix(y.transpose(1, 2)).transpose(1, 2)
-        return x + F.gelu(self.mlp(x))
+        # Tokens are mixed before the norm: through a LayerNorm alone, a token's gradient is orthogonal to the
+        # token (centred), which makes HiResCAM's maps vanish.
+        x = x + self.mix(x.transpose(1, 2)).transpose(1, 2)
+        return x + F.gelu(self.mlp(self.norm(x)))
 
 
 class TinyVit(nn.Module):
@@ -125,14 +126,15 @@ class TinyVit(nn.Module):
         self.patch = nn.Conv2d(3, 8, 4, stride=4)
         self.cls = nn.Parameter(torch.randn(1, 1, 8) * 0.5)
         self.pos = nn.Parameter(torch.randn(1, 17, 8) * 0.5)
-        self.block = Block(17, 8)
+        self.block1 = Block(17, 8)
+        self.block2 = Block(17, 8)
         self.norm = nn.LayerNorm(8)
         self.head = nn.Linear(8, 4)
 
     def forward(self, x):
         x = self.patch(x).flatten(2).transpose(1, 2)
         x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
-        return self.head(self.norm(self.block(x))[:, 0])
+        return self.head(self.norm(self.block2(self.block1(x)))[:, 0])
 
 
 def listed(array):
@@ -210,7 +212,9 @@ def main():
     xv = torch.randn(2, 3, 16, 16)
     vit_targets = [2, 0]
     reshape = lambda t: vit_reshape_transform(t, 4, 4)  # noqa: E731
-    vit_layer = [vit.block]
+    # The first block: the second one mixes its tokens into the class token that the head reads, so its patch tokens
+    # have gradients (the last block's would not: nothing after it mixes tokens).
+    vit_layer = [vit.block1]
     vit_maps = {
         "GradCAM": run(GradCAM, vit, vit_layer, xv, vit_targets, reshape_transform=reshape),
         "HiResCAM": run(HiResCAM, vit, vit_layer, xv, vit_targets, reshape_transform=reshape),
