@@ -53,13 +53,13 @@ public sealed class AblationCam : ChannelWeightCamMethod
                 "Set the reshape's channel dimension to the one that becomes the map's channels.");
         }
 
-        var scores = torch.zeros(images, channels, dtype: torch.float32, device: output.device);
+        var scores = torch.zeros(images, channels, dtype: capture.Activations.dtype, device: output.device);
         var total = images * channels;
         using var identity = torch.eye(channels, dtype: torch.@bool, device: output.device);
         for (var n = 0; n < images; n++)
         {
             var row = output[n];
-            var minimum = row.min().item<float>();
+            var minimum = row.min().to_type(torch.float64).item<double>();
             var value = minimum == 0 ? 0.0 : minimum - AblationOffset;
             for (var first = 0; first < channels; first += BatchSize)
             {
@@ -71,12 +71,12 @@ public sealed class AblationCam : ChannelWeightCamMethod
                 shape[dimension] = channels;
                 var mask = identity[first..(first + count)].reshape(shape);
                 var ablated = row.unsqueeze(0).masked_fill(mask, value);
-                scores[n, first..(first + count)] = capture.ScoreWithLayerOutputs(n, ablated).to(torch.float32);
+                scores[n, first..(first + count)] = capture.ScoreWithLayerOutputs(n, ablated).to_type(scores.dtype);
                 capture.ReportProgress(Name, n * channels + first + count, total);
             }
         }
 
-        var original = capture.Scores.to(torch.float32).unsqueeze(1);
-        return ((original - scores) / original).to(capture.Activations.dtype).MoveToOuterDisposeScope();
+        var original = capture.Scores.to_type(scores.dtype).unsqueeze(1);
+        return ((original - scores) / original).MoveToOuterDisposeScope();
     }
 }

@@ -53,7 +53,7 @@ public sealed class ScoreCam : ChannelWeightCamMethod
         var activations = capture.Activations;
         var (images, channels) = ((int)activations.shape[0], (int)activations.shape[1]);
         var size = new[] { input.shape[2], input.shape[3] };
-        var scores = torch.zeros(images, channels, dtype: torch.float32, device: input.device);
+        var scores = torch.zeros(images, channels, dtype: capture.Activations.dtype, device: input.device);
         var total = images * channels;
         for (var n = 0; n < images; n++)
         {
@@ -67,7 +67,7 @@ public sealed class ScoreCam : ChannelWeightCamMethod
                 var max = upsampled.amax([1L, 2L], keepdim: true);
                 var masks = probability ? (upsampled - min) / (max - min) : (upsampled - min) / (max - min + 1e-8);
                 var masked = input[n].unsqueeze(0) * masks.unsqueeze(1);
-                var batchScores = capture.ScoreInputs(n, masked, probability).to(torch.float32);
+                var batchScores = capture.ScoreInputs(n, masked, probability).to_type(scores.dtype);
                 if (probability)
                 {
                     // The authors skip channels whose upsampled activation is constant (their mask would be 0/0).
@@ -81,6 +81,6 @@ public sealed class ScoreCam : ChannelWeightCamMethod
         }
 
         var weights = probability ? scores : scores.softmax(-1);
-        return weights.to(activations.dtype).MoveToOuterDisposeScope();
+        return weights.MoveToOuterDisposeScope();
     }
 }
