@@ -11,6 +11,8 @@ internal static class ModelEmitter
     private const string Token = "global::System.Threading.CancellationToken";
     private const string Target = "global::CamSdk.Targets.CamTarget";
     private const string CamResult = "global::CamSdk.CamResult";
+    private const string CamResultSet = "global::CamSdk.CamResultSet";
+    private const string Method = "global::CamSdk.Methods.CamMethod";
     private const string GuidedResult = "global::CamSdk.Guided.GuidedGradCamResult";
     private const string ExcludeFromCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
 
@@ -114,7 +116,7 @@ internal static class ModelEmitter
         var scores = model.ScoreMethod is null ? "null" : $"this.{model.ScoreMethod}";
         w.Line($"/// <summary>Creates an explainer of one of {cref}'s layers; the Explain methods use one.</summary>");
         w.Line($"/// <param name=\"layer\">{layerDoc}</param>");
-        w.Line("/// <param name=\"method\">How channels are weighted; Grad-CAM by default.</param>");
+        w.Line("/// <param name=\"method\">The method (any member of the CAM family, e.g. <see cref=\"global::CamSdk.Methods.CamMethod.GradCamPlusPlus\"/>); Grad-CAM by default.</param>");
         w.Line("/// <returns>An explainer that names the classes when the model has a labels enum.</returns>");
         w.Line(GeneratedCode).Line(ExcludeFromCoverage);
         w.Open($"public global::CamSdk.CamExplainer CreateExplainer({layerParameter}, global::CamSdk.Methods.CamMethod? method = null)");
@@ -123,7 +125,8 @@ internal static class ModelEmitter
 
         const string imageDoc = "/// <param name=\"image\">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>";
         const string tokenDoc = "/// <param name=\"cancellationToken\">Cancels the call between its passes.</param>";
-        const string camReturns = "/// <returns>The raw and upsampled Grad-CAM maps, scores and explained classes. Dispose it when done.</returns>";
+        const string methodDoc = "/// <param name=\"method\">The method: any member of the CAM family (e.g. <see cref=\"global::CamSdk.Methods.CamMethod.ScoreCam\"/>); Grad-CAM by default.</param>";
+        const string camReturns = "/// <returns>The raw and upsampled maps, scores and explained classes. Dispose it when done.</returns>";
         const string guidedReturns = "/// <returns>The Grad-CAM maps, the Guided Backpropagation gradients and their product, Guided Grad-CAM. Dispose it when done.</returns>";
         var check = model.ClassCount > 0 ? $"{HelperName(model)}.CheckClassIndex(classIndex);" : null;
 
@@ -132,47 +135,52 @@ internal static class ModelEmitter
             var name = guided ? "ExplainGuided" : "Explain";
             var result = guided ? GuidedResult : CamResult;
             var returns = guided ? guidedReturns : camReturns;
-            var what = guided ? "Guided Grad-CAM (Guided Backpropagation × Grad-CAM) of" : "Grad-CAM of";
+            var what = guided ? "Guided Grad-CAM (Guided Backpropagation × the method's map) of" : "class activation map of";
             var call = guided ? "ExplainGuided" : "Explain";
 
             if (model.Head == HeadKind.Labels)
             {
                 Doc(w, $"Computes the {what} one labelled class for every image of the batch.", imageDoc,
-                    "/// <param name=\"label\">The class to explain.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", tokenDoc, returns);
-                w.Open($"public {result} {name}({Tensor} image, {model.LabelsType} label, {layerParameter}, {Token} cancellationToken = default)");
-                w.Line($"return CreateExplainer(layer).{call}(image, {Target}.Class((int)label), cancellationToken);");
+                    "/// <param name=\"label\">The class to explain.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns);
+                w.Open($"public {result} {name}({Tensor} image, {model.LabelsType} label, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default)");
+                w.Line($"return CreateExplainer(layer, method).{call}(image, {Target}.Class((int)label), cancellationToken);");
                 w.Close().Line();
             }
 
             var range = model.ClassCount > 0 ? $" (0 to {model.ClassCount - 1})" : string.Empty;
             Doc(w, $"Computes the {what} one class for every image of the batch.", imageDoc,
-                $"/// <param name=\"classIndex\">The zero-based class to explain{range}.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", tokenDoc, returns,
+                $"/// <param name=\"classIndex\">The zero-based class to explain{range}.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns,
                 "/// <exception cref=\"global::CamSdk.CamTargetException\"><paramref name=\"classIndex\"/> is not a class of the model.</exception>");
-            w.Open($"public {result} {name}({Tensor} image, int classIndex, {layerParameter}, {Token} cancellationToken = default)");
+            w.Open($"public {result} {name}({Tensor} image, int classIndex, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default)");
             if (check is not null)
             {
                 w.Line(check);
             }
 
-            w.Line($"return CreateExplainer(layer).{call}(image, {Target}.Class(classIndex), cancellationToken);");
+            w.Line($"return CreateExplainer(layer, method).{call}(image, {Target}.Class(classIndex), cancellationToken);");
             w.Close().Line();
 
             Doc(w, $"Computes the {what} any target: a class per image, the predicted class, or a differentiable score.", imageDoc,
-                "/// <param name=\"target\">What to explain.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", tokenDoc, returns);
-            w.Open($"public {result} {name}({Tensor} image, {Target} target, {layerParameter}, {Token} cancellationToken = default)");
-            w.Line($"return CreateExplainer(layer).{call}(image, target, cancellationToken);");
+                "/// <param name=\"target\">What to explain.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns);
+            w.Open($"public {result} {name}({Tensor} image, {Target} target, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default)");
+            w.Line($"return CreateExplainer(layer, method).{call}(image, target, cancellationToken);");
             w.Close().Line();
 
             Doc(w, $"Computes the {what} the class the model predicts (scores highest) for each image.", imageDoc,
-                $"/// <param name=\"layer\">{layerDoc}</param>", tokenDoc, returns);
-            w.Open($"public {result} {name}Predicted({Tensor} image, {layerParameter}, {Token} cancellationToken = default)");
-            w.Line($"return CreateExplainer(layer).{call}(image, {Target}.PredictedClass, cancellationToken);");
-            w.Close();
-            if (!guided)
-            {
-                w.Line();
-            }
+                $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns);
+            w.Open($"public {result} {name}Predicted({Tensor} image, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default)");
+            w.Line($"return CreateExplainer(layer, method).{call}(image, {Target}.PredictedClass, cancellationToken);");
+            w.Close().Line();
         }
+
+        Doc(w, "Computes the maps of several methods of the CAM family from one forward pass and at most one backward pass.", imageDoc,
+            "/// <param name=\"target\">What to explain: a class per image, the predicted class, or a differentiable score.</param>",
+            "/// <param name=\"methods\">The methods, each named differently (e.g. Grad-CAM, Grad-CAM++ and Score-CAM).</param>",
+            $"/// <param name=\"layer\">{layerDoc}</param>", tokenDoc,
+            "/// <returns>One result per method, in the order given. Dispose it when done.</returns>");
+        w.Open($"public {CamResultSet} Explain({Tensor} image, {Target} target, global::System.Collections.Generic.IEnumerable<{Method}> methods, {layerParameter}, {Token} cancellationToken = default)");
+        w.Line("return CreateExplainer(layer).Explain(image, methods, target, cancellationToken);");
+        w.Close();
     }
 
     private static void Doc(SourceWriter w, string summary, params string[] lines)
