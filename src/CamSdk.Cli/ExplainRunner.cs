@@ -21,7 +21,6 @@ internal sealed class ExplainRunner(IAnsiConsole console)
     internal int Run(ExplainSettings settings, CancellationToken cancellationToken)
     {
         var architecture = Architecture.Find(settings.Architecture);
-        var method = MethodNames.Parse(settings.Method);
         if (settings.ClassIndex is not null && settings.Top != 1)
         {
             throw new CamException("--class and --top exclude each other: explain one given class, or the top k predicted classes.");
@@ -32,6 +31,16 @@ internal sealed class ExplainRunner(IAnsiConsole console)
             throw new CamException($"--top must be at least 1 (got {settings.Top}).");
         }
 
+        if (settings.BatchSize is < 1)
+        {
+            throw new CamException($"--batch-size must be at least 1 (got {settings.BatchSize}).");
+        }
+
+        if (settings.Threads is { } threads)
+        {
+            torch.set_num_threads(threads >= 1 ? threads : throw new CamException($"--threads must be at least 1 (got {threads})."));
+        }
+
         if (settings.Images.Count == 0 == (settings.InputNpy is null))
         {
             throw new CamException("Give either --image (a file or a folder) or --input-npy (an N×3×H×W float32 .npy), not both, not neither.");
@@ -39,6 +48,7 @@ internal sealed class ExplainRunner(IAnsiConsole console)
 
         var device = ParseDevice(settings.Device);
         var (model, classCount) = LoadModel(architecture, settings.Weights, device);
+        var methods = MethodNames.Parse(settings.Method, () => architecture.FindLayer(model, architecture.ClassifierWeight[..^".weight".Length]), settings.BatchSize);
         var layerName = settings.Layer ?? architecture.DefaultLayer;
         var layer = architecture.FindLayer(model, layerName);
         if (settings.ClassIndex is { } requested && (requested < 0 || requested >= classCount))
@@ -47,9 +57,6 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         }
 
         var labels = ReadLabels(settings.Labels, classCount);
-        var options = new ExplainerOptions { ClassLabels = labels };
-        var explainer = new CamExplainer(model, layer, options);
-        var session = new Session(settings, architecture.Name, layerName, method, model, explainer, new GuidedBackpropagation(model, options), labels, device);
         var inputs = Inputs.List(settings);
         Directory.CreateDirectory(settings.Output);
 
@@ -60,13 +67,30 @@ internal sealed class ExplainRunner(IAnsiConsole console)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context =>
             {
-                var task = context.AddTask($"Explaining {inputs.Count} input(s) with {MethodNames.Name(method)}", maxValue: inputs.Count);
+                var task = context.AddTask($"Explaining {inputs.Count} input(s) with {methods.Description}", maxValue: inputs.Count);
+                // Score-CAM and Ablation-CAM run thousands of extra passes: show them in a bar of their own.
+                ProgressTask? passes = null;
+                var progress = new Progress<CamProgress>(p =>
+                {
+                    passes ??= context.AddTask("Perturbation passes", maxValue: p.Total);
+                    passes.Description = $"{p.Method} at {p.Layer}";
+                    passes.MaxValue = p.Total;
+                    passes.Value = p.Completed;
+                });
+                var options = new ExplainerOptions
+                {
+                    ClassLabels = labels,
+                    EigenSmooth = settings.EigenSmooth,
+                    AugmentationSmooth = settings.AugmentationSmooth,
+                    Progress = progress,
+                };
+                var session = new Session(settings, architecture.Name, layerName, methods, model, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device);
                 foreach (var input in inputs)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     try
                     {
-                        written += ExplainInput(input, session);
+                        written += ExplainInput(input, session, cancellationToken);
                     }
                     catch (CamException e)
                     {
@@ -75,6 +99,8 @@ internal sealed class ExplainRunner(IAnsiConsole console)
 
                     task.Increment(1);
                 }
+
+                passes?.StopTask();
             });
 
         console.MarkupLineInterpolated($"Wrote {written} file(s) to [bold]{settings.Output}[/].");
@@ -86,9 +112,9 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         return failures.Count == 0 ? 0 : 1;
     }
 
-    private static int ExplainInput(Input input, Session session)
+    private static int ExplainInput(Input input, Session session, CancellationToken cancellationToken)
     {
-        var (settings, architecture, layerName, method, model, explainer, guided, labels, device) = session;
+        var (settings, architecture, layerName, methods, model, explainer, guided, labels, device) = session;
         using var scope = torch.NewDisposeScope();
         var (batch, pictures) = input.Load();
         batch = batch.to(device);
@@ -113,71 +139,64 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         {
             var target = CamTarget.Classes([.. ranked.Select(r => r[slot])]);
             var suffix = slots == 1 ? string.Empty : $".top{slot + 1}";
-            CamResult? cam = null;
-            torch.Tensor? guidedGradients = null;
-            torch.Tensor? guidedGradCam = null;
-            switch (method)
+            var stem = Path.Combine(settings.Output, input.Name + suffix);
+            // Every CAM method from one pass; the guided gradients from one more.
+            var maps = new List<(string Name, CamResult Result)>();
+            if (methods.Cams.Count > 0)
             {
-                case Method.GradCam:
-                    cam = explainer.Explain(batch, target);
-                    break;
-                case Method.GuidedBackprop:
-                    guidedGradients = guided.Explain(batch, target).Gradients;
-                    break;
-                default:
-                    var both = explainer.ExplainGuided(batch, target);
-                    (cam, guidedGradients, guidedGradCam) = (both.Cam, both.GuidedBackpropagation, both.GuidedGradCam);
-                    break;
+                var results = explainer.Explain(batch, methods.Cams.Select(m => m.Method), target, cancellationToken);
+                maps.AddRange(methods.Cams.Select((m, i) => (m.Name, results[i])));
             }
+
+            var guidedGradients = methods.GuidedBackprop || methods.GuidedGradCam ? guided.Explain(batch, target, cancellationToken).Gradients : null;
+            var guidedGradCam = methods.GuidedGradCam ? guidedGradients! * maps.First(m => m.Name == "gradcam").Result.Heatmaps.unsqueeze(1) : null;
 
             if (settings.SaveRaw)
             {
-                var stem = Path.Combine(settings.Output, input.Name + suffix);
-                files += SaveNpy(stem + ".raw.npy", cam?.RawMaps) + SaveNpy(stem + ".heatmap.npy", cam?.Heatmaps)
-                    + SaveNpy(stem + ".guided-backprop.npy", guidedGradients) + SaveNpy(stem + ".guided-gradcam.npy", guidedGradCam);
+                foreach (var (name, result) in maps)
+                {
+                    files += SaveNpy($"{stem}.{name}.raw.npy", result.RawMaps) + SaveNpy($"{stem}.{name}.heatmap.npy", result.Heatmaps);
+                }
+
+                files += SaveNpy($"{stem}.{MethodNames.GuidedBackprop}.npy", guidedGradients)
+                    + SaveNpy($"{stem}.{MethodNames.GuidedGradCam}.npy", guidedGradCam);
             }
 
             for (int n = 0; n < count; n++)
             {
                 var name = input.ImageName(n) + suffix;
                 var classIndex = ranked[n][slot];
-                var heatmap = cam?.HeatmapToArray(n);
-                var box = heatmap is null ? null : Pictures.Box(heatmap);
                 var label = labels?[classIndex];
                 var caption = $"{label ?? "class " + classIndex} ({probabilities[n, classIndex].item<float>():P1})";
-                var imageFiles = new List<string>();
-                if (heatmap is not null)
+                var methodSummaries = new List<MethodSummary>();
+                foreach (var (method, result) in maps)
                 {
-                    imageFiles.Add(Pictures.SaveHeatmap(settings.Output, name, heatmap));
-                    imageFiles.Add(Pictures.SaveOverlay(settings.Output, name, pictures[n], heatmap, box, caption));
+                    var heatmap = result.HeatmapToArray(n);
+                    var box = Pictures.Box(heatmap);
+                    methodSummaries.Add(new MethodSummary(method, box, [
+                        Path.GetFileName(Pictures.SaveHeatmap(settings.Output, $"{name}.{method}", heatmap)),
+                        Path.GetFileName(Pictures.SaveOverlay(settings.Output, $"{name}.{method}", pictures[n], heatmap, box, caption)),
+                    ]));
                 }
 
-                if (guidedGradients is not null)
+                if (methods.GuidedBackprop)
                 {
-                    imageFiles.Add(Pictures.SaveGuided(settings.Output, name + ".guided-backprop", guidedGradients[n]));
+                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedBackprop, null, [Path.GetFileName(Pictures.SaveGuided(settings.Output, $"{name}.{MethodNames.GuidedBackprop}", guidedGradients![n]))]));
                 }
 
                 if (guidedGradCam is not null)
                 {
-                    imageFiles.Add(Pictures.SaveGuided(settings.Output, name + ".guided-gradcam", guidedGradCam[n]));
+                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedGradCam, null, [Path.GetFileName(Pictures.SaveGuided(settings.Output, $"{name}.{MethodNames.GuidedGradCam}", guidedGradCam[n]))]));
                 }
 
-                files += imageFiles.Count;
-                summaries[n].Add(new ClassSummary(
-                    classIndex,
-                    label,
-                    logits[n, classIndex].item<float>(),
-                    probabilities[n, classIndex].item<float>(),
-                    box,
-                    [.. imageFiles.Select(Path.GetFileName).OfType<string>()]));
+                files += methodSummaries.Sum(m => m.Files.Count);
+                summaries[n].Add(new ClassSummary(classIndex, label, logits[n, classIndex].item<float>(), probabilities[n, classIndex].item<float>(), methodSummaries));
             }
-
-            cam?.Dispose();
         }
 
         for (int n = 0; n < count; n++)
         {
-            var summary = new ImageSummary(input.Source, architecture, layerName, MethodNames.Name(method), width, height, summaries[n]);
+            var summary = new ImageSummary(input.Source, architecture, layerName, methods.Description, width, height, summaries[n]);
             File.WriteAllText(Path.Combine(settings.Output, input.ImageName(n) + ".json"), JsonSerializer.Serialize(summary, Json));
             files++;
         }
@@ -190,7 +209,7 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         ExplainSettings Settings,
         string Architecture,
         string LayerName,
-        Method Method,
+        MethodRequest Methods,
         torch.nn.Module<torch.Tensor, torch.Tensor> Model,
         CamExplainer Explainer,
         GuidedBackpropagation Guided,

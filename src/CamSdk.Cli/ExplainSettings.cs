@@ -17,4 +17,8 @@ internal sealed record ExplainSettings(
     bool SaveRaw,
     string? Labels,
     int Resize = 256,
-    int Crop = 224);
+    int Crop = 224,
+    bool EigenSmooth = false,
+    bool AugmentationSmooth = false,
+    int? BatchSize = null,
+    int? Threads = null);

@@ -18,6 +18,11 @@ internal sealed record ClassSummary(
     string? Label,
     float Score,
     float Probability,
+    IReadOnlyList<MethodSummary> Methods);
+
+/// <summary>What one method gave for a class: its localisation box (CAM methods) and the files written.</summary>
+internal sealed record MethodSummary(
+    string Method,
     BoxSummary? Box,
     IReadOnlyList<string> Files);
 

@@ -1,6 +1,6 @@
 using System;
 using System.CommandLine;
-
+using System.Linq;
 using System.Threading;
 using CamSdk;
 using CamSdk.Cli;
@@ -21,7 +21,12 @@ namespace CamSdk.Cli
             var inputNpy = new Option<string?>("--input-npy") { Description = "An already preprocessed N×3×H×W float32 .npy batch, instead of --image." };
             var classIndex = new Option<int?>("--class") { Description = "The class to explain (default: the predicted class)." };
             var top = new Option<int>("--top") { Description = "Explain the k highest-scoring classes of each image.", DefaultValueFactory = _ => 1 };
-            var method = new Option<string>("--method") { Description = $"{string.Join(" | ", MethodNames.All)}.", DefaultValueFactory = _ => "gradcam" };
+            var method = new Option<string>("--method")
+            {
+                Description = $"The method, or several as a comma-separated list computed in one pass: {string.Join(", ", MethodNames.All)}.",
+                DefaultValueFactory = _ => "gradcam",
+            };
+            method.CompletionSources.Add(MethodNames.All.ToArray());
             var layer = new Option<string?>("--layer") { Description = "The layer to explain (default: the architecture's last convolutional block, e.g. layer4)." };
             var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
             var output = new Option<string>("--out") { Description = "The folder to write pictures, JSON summaries and arrays to.", Required = true };
@@ -29,10 +34,14 @@ namespace CamSdk.Cli
             var labels = new Option<string?>("--labels") { Description = "A text file with one class name per line, to name classes in pictures and summaries." };
             var resize = new Option<int>("--resize") { Description = "Images: the shorter side after resizing (torchvision's Resize).", DefaultValueFactory = _ => 256 };
             var crop = new Option<int>("--crop") { Description = "Images: the centre crop's side (torchvision's CenterCrop).", DefaultValueFactory = _ => 224 };
+            var eigenSmooth = new Option<bool>("--eigen-smooth") { Description = "pytorch-grad-cam's eigen_smooth: the first principal component of each method's weighted activations instead of their sum." };
+            var augSmooth = new Option<bool>("--aug-smooth") { Description = "pytorch-grad-cam's aug_smooth: average the maps of 6 augmented inputs (flip × brightness 0.9, 1.0, 1.1)." };
+            var batchSize = new Option<int?>("--batch-size") { Description = "Score-CAM and Ablation-CAM: masked or ablated inputs per forward pass (default 16 and 32, as pytorch-grad-cam)." };
+            var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: its own choice)." };
 
-            var explain = new Command("explain", "Explain images with Grad-CAM, Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.")
+            var explain = new Command("explain", "Explain images with the CAM family (Grad-CAM, Grad-CAM++, Score-CAM, …), Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.")
             {
-                arch, weights, image, inputNpy, classIndex, top, method, layer, device, output, saveRaw, labels, resize, crop,
+                arch, weights, image, inputNpy, classIndex, top, method, layer, device, output, saveRaw, labels, resize, crop, eigenSmooth, augSmooth, batchSize, threads,
             };
             explain.SetAction(parse =>
             {
@@ -50,7 +59,11 @@ namespace CamSdk.Cli
                     parse.GetValue(saveRaw),
                     parse.GetValue(labels),
                     parse.GetValue(resize),
-                    parse.GetValue(crop));
+                    parse.GetValue(crop),
+                    parse.GetValue(eigenSmooth),
+                    parse.GetValue(augSmooth),
+                    parse.GetValue(batchSize),
+                    parse.GetValue(threads));
                 try
                 {
                     return new ExplainRunner(console).Run(settings, cancellationToken);
@@ -62,7 +75,7 @@ namespace CamSdk.Cli
                 }
             });
 
-            var root = new RootCommand("camsdk: class activation maps (Grad-CAM, Guided Backpropagation, Guided Grad-CAM) for torchvision-compatible models.")
+            var root = new RootCommand("camsdk: class activation maps (the Grad-CAM family, Guided Backpropagation, Guided Grad-CAM) for torchvision-compatible models.")
             {
                 explain,
             };

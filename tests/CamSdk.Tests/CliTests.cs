@@ -50,12 +50,12 @@ public sealed class CliTests : IDisposable
 
         foreach (var name in new[] { "noise", "flat" })
         {
-            foreach (var file in new[] { ".overlay.png", ".heatmap.png", ".json", ".raw.npy", ".heatmap.npy" })
+            foreach (var file in new[] { ".gradcam.overlay.png", ".gradcam.heatmap.png", ".json", ".gradcam.raw.npy", ".gradcam.heatmap.npy" })
             {
                 Assert.True(File.Exists(Path.Combine(output, name + file)), $"{name}{file} was not written");
             }
 
-            var overlay = Imaging.RgbImage.Load(Path.Combine(output, name + ".overlay.png"));
+            var overlay = Imaging.RgbImage.Load(Path.Combine(output, name + ".gradcam.overlay.png"));
             Assert.Equal((224, 224), (overlay.Width, overlay.Height));
         }
 
@@ -63,12 +63,13 @@ public sealed class CliTests : IDisposable
         var explained = summary.RootElement.GetProperty("classes")[0];
         Assert.Equal(2, explained.GetProperty("index").GetInt32());
         Assert.Equal("layer4", summary.RootElement.GetProperty("layer").GetString());
-        Assert.True(explained.GetProperty("box").GetProperty("right").GetInt32() < 224);
+        Assert.True(explained.GetProperty("methods")[0].GetProperty("box").GetProperty("right").GetInt32() < 224);
+        Assert.Equal("gradcam", explained.GetProperty("methods")[0].GetProperty("method").GetString());
 
         // The raw map the tool wrote is the runtime's, on the same preprocessing of the same image.
         using var input = Imaging.ImagePreprocessor.ImageNet.ToTensor(Imaging.RgbImage.Load(Path.Combine(images, "noise.png")));
         using var expected = model.Explain(input, 2);
-        using var raw = Npy.Read(Path.Combine(output, "noise.raw.npy"));
+        using var raw = Npy.Read(Path.Combine(output, "noise.gradcam.raw.npy"));
         Assert.Equal(new long[] { 1, 7, 7 }, raw.shape);
         Assert.True(Tensors.MaxAbsDifference(expected.RawMaps, raw) < 1e-5);
         Assert.True(raw.max().item<float>() > 0);
@@ -97,6 +98,49 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void SeveralMethodsFromOneRunAreWrittenUnderTheirNames()
+    {
+        var (weights, _, model) = Setup(seed: 103);
+        manual_seed(7);
+        using var batch = randn(1, 3, 64, 64);
+        var npy = PathOf("one.npy");
+        Npy.Write(npy, batch);
+        var output = PathOf("out");
+        Assert.Equal(0, Run("explain", "--arch", "resnet18", "--weights", weights, "--input-npy", npy, "--class", "1",
+            "--method", "gradcam++,scorecam,eigencam,cam,guided-backprop", "--batch-size", "100", "--threads", "2", "--save-raw", "--out", output));
+
+        foreach (var name in new[] { "gradcam++", "scorecam", "eigencam", "cam" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, $"one-0.{name}.overlay.png")), $"{name}'s overlay was not written");
+            Assert.True(File.Exists(Path.Combine(output, $"one.{name}.heatmap.npy")), $"{name}'s heatmaps were not saved");
+        }
+
+        Assert.True(File.Exists(Path.Combine(output, "one-0.guided-backprop.png")));
+        Assert.False(File.Exists(Path.Combine(output, "one-0.gradcam.overlay.png")), "Grad-CAM was not asked for");
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "one-0.json")));
+        Assert.Equal("gradcam++,scorecam,eigencam,cam,guided-backprop", summary.RootElement.GetProperty("method").GetString());
+
+        // The arrays are the runtime's.
+        model.eval();
+        var explainer = new CamExplainer(model, model.Layer4);
+        using var expected = explainer.Explain(batch, [CamSdk.Methods.CamMethod.GradCamPlusPlus, CamSdk.Methods.CamMethod.ScoreCam, CamSdk.Methods.CamMethod.Cam(model.Classifier)], Targets.CamTarget.Class(1));
+        foreach (var (name, result) in new[] { ("gradcam++", expected[0]), ("scorecam", expected[1]), ("cam", expected[2]) })
+        {
+            using var saved = Npy.Read(Path.Combine(output, $"one.{name}.heatmap.npy"));
+            Assert.True(Tensors.MaxAbsDifference(result.Heatmaps, saved) < 1e-5, name);
+        }
+    }
+
+    [Fact]
+    public void CamOfALayerThatIsNotPooledIntoTheHeadIsAClearError()
+    {
+        var (weights, images, _) = Setup();
+        Assert.Equal(1, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--layer", "layer3", "--method", "cam", "--out", PathOf("out")));
+        Assert.Contains("CAM's class head takes 512 features, but the layer 'layer3' has 256 channels", _output.ToString().Replace("\n", " "));
+        Assert.Contains("CAM applies only when the explained layer is followed directly by global average pooling", _output.ToString().Replace("\n", " "));
+    }
+
+    [Fact]
     public void ABadImageIsReportedByNameAndTheRestAreExplained()
     {
         var (weights, images, _) = Setup();
@@ -112,7 +156,8 @@ public sealed class CliTests : IDisposable
     [Theory]
     [InlineData("--arch", "resnet19", "Unknown architecture 'resnet19'. Valid choices: resnet18, resnet34, resnet50, vgg16.")]
     [InlineData("--layer", "layer5", "Unknown layer 'layer5' for resnet18. Valid choices: layer4, layer3, layer2, layer1")]
-    [InlineData("--method", "scorecam", "Unknown method 'scorecam'. Valid choices: gradcam, guided-backprop, guided-gradcam.")]
+    [InlineData("--method", "gradcam,scorcam", "Unknown method 'scorcam'. Valid choices: gradcam, gradcam++, xgradcam, hirescam, gradcamelementwise, layercam, eigencam, eigengradcam, scorecam, ablationcam, cam, guided-backprop, guided-gradcam")]
+    [InlineData("--batch-size", "0", "--batch-size must be at least 1 (got 0).")]
     [InlineData("--class", "3", "Class 3 is out of range: resnet18 with these weights has 3 classes, so valid classes are 0 to 2.")]
     [InlineData("--device", "cuda", "CUDA is not available here")]
     public void InvalidChoicesListTheValidOnes(string option, string value, string message)

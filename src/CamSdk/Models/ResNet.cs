@@ -62,6 +62,12 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
     [ExplainLayer(IsDefault = true)]
     public Sequential Layer4 => layer4;
 
+    /// <summary>
+    /// The linear class head <c>fc</c>, applied to the globally average-pooled <c>layer4</c>: what CAM weights
+    /// <c>layer4</c>'s channels with (<see cref="Methods.CamMethod.Cam"/>).
+    /// </summary>
+    public Linear Classifier => fc;
+
     /// <summary>The architecture's torchvision name, e.g. <c>resnet50</c>.</summary>
     public string Architecture { get; }
 
