@@ -1,4 +1,5 @@
 using CamSdk.Guided;
+using CamSdk.Methods;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
 using static TorchSharp.torch;
@@ -14,6 +15,7 @@ public sealed class ReadmeExampleTests
         manual_seed(67);
         var model = new SmallCnn(classes: 300);
         var layer = model.features;
+        var otherLayer = (TorchSharp.torch.nn.Module<Tensor, Tensor>)model.features[0];
         using var batch = randn(3, 3, 16, 16);
 
         // --- README ---
@@ -23,6 +25,10 @@ public sealed class ReadmeExampleTests
         using var margin = explainer.Explain(batch, CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.log_softmax(1).select(1, 0)));
         using var guided = explainer.ExplainGuided(batch);                     // Guided Grad-CAM: .GuidedGradCam, .GuidedBackpropagation, .Cam
         using var gb = new GuidedBackpropagation(model).Explain(batch);        // Guided Backpropagation alone: .Gradients (N×C×H×W)
+        using var family = explainer.Explain(batch, [CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.ScoreCam]); // one pass
+        var scoreCam = family["ScoreCAM"].Heatmaps;                            // or family[CamMethod.ScoreCam], family[2]
+        var smooth = new CamExplainer(model, layer, new ExplainerOptions { Method = CamMethod.LayerCam, EigenSmooth = true, AugmentationSmooth = true });
+        var twoLayers = new CamExplainer(model, [layer, otherLayer]);          // combined as pytorch-grad-cam combines layers
 
         var named = new CamExplainer(model, layer, new ExplainerOptions
         {
@@ -38,5 +44,12 @@ public sealed class ReadmeExampleTests
         Assert.Equal(0, Tensors.MaxAbsDifference(gb.Gradients, guided.GuidedBackpropagation));
         using var named1 = named.Explain(batch, 1);
         Assert.Equal(["square", "square", "square"], named1.ClassLabels!);
+        Assert.Equal(new long[] { 3, 16, 16 }, scoreCam.shape);
+        Assert.Same(family[2], family[CamMethod.ScoreCam]);
+        using var smoothed = smooth.Explain(batch, 1);
+        using var combined = twoLayers.Explain(batch, 1);
+        Assert.Equal("LayerCAM", smoothed.Method);
+        Assert.True(smoothed.Heatmaps.max().item<float>() > 0.5f);
+        Assert.Equal(new long[] { 3, 8, 8 }, combined.RawMaps.shape);
     }
 }
