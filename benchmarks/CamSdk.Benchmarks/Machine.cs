@@ -6,8 +6,9 @@ namespace CamSdk.Benchmarks;
 internal static class Machine
 {
     /// <summary>
-    /// Runs CamSdk's convolution-gradient check first, so that a machine where it turns oneDNN off runs every benchmark
-    /// (hand-written baselines too) on the same kernels; prints what it found and the thread count.
+    /// Runs CamSdk's convolution-gradient check first and, where it finds oneDNN's gradients wrong, turns oneDNN off for
+    /// the whole process, so that every benchmark of the process (hand-written baselines too) runs on the same kernels;
+    /// prints what it found and the thread count.
     /// </summary>
     internal static void Prepare()
     {

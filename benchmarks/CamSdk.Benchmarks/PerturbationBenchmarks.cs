@@ -9,7 +9,8 @@ namespace CamSdk.Benchmarks;
 
 /// <summary>
 /// Score-CAM and Ablation-CAM of TorchVision's resnet18 at layer4 (512 channels, so 512 extra forward passes) at
-/// 224×224, batch 1, by the number of masked or ablated inputs per pass. Each call takes seconds: few iterations.
+/// 224×224, batch 1, by the number of masked or ablated inputs per pass, on libtorch's default kernels (no gradient is
+/// computed, so CamSdk leaves oneDNN on). Each call takes seconds: few iterations.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
@@ -26,7 +27,7 @@ public class PerturbationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        Machine.Prepare();
+        // No Machine.Prepare: Score-CAM and Ablation-CAM compute no gradient, so they run on the default kernels.
         manual_seed(1);
         var model = torchvision.models.resnet18();
         model.eval();

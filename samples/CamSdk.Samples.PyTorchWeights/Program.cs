@@ -15,6 +15,8 @@ using static TorchSharp.torch;
 // Usage: dotnet run --project samples/CamSdk.Samples.PyTorchWeights -- [output folder]
 var output = args.Length > 0 ? args[0] : "pytorch-weights";
 Directory.CreateDirectory(output);
+// Training differentiates through convolutions: make sure libtorch gets their gradients right on this machine.
+CamSdk.NativeBackend.EnsureCorrectConvolutionGradients();
 manual_seed(7);
 var random = new Random(7);
 string[] labels = ["circle", "square", "cross"];

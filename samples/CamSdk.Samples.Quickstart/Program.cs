@@ -6,6 +6,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 // Quickstart: train a small CNN on synthetic shapes (seeded, no download), then ask Grad-CAM where it looked.
+// Training differentiates through convolutions: make sure libtorch gets their gradients right on this machine.
+CamSdk.NativeBackend.EnsureCorrectConvolutionGradients();
 manual_seed(2017);
 var data = new Shapes(seed: 2017);
 var model = new ShapeNet();

@@ -242,15 +242,15 @@ public sealed class CamExplainer
         var pass = Explanation.Capture(Model, input, target, Options, capture, cancellationToken);
         capture.RemoveHooks();
 
+        torch.Tensor Reshaped(torch.Tensor layerOutput) => Options.Reshape?.Apply(layerOutput) ?? layerOutput;
         var captures = new CamCapture[_layers.Length];
         var channelDimension = Options.Reshape?.ChannelDimension ?? 1;
         for (var l = 0; l < _layers.Length; l++)
         {
             var output = capture.Outputs[l].detach();
-            var activations = Options.Reshape is { } reshape ? reshape.Apply(output) : output;
-            var layerGradients = pass.Gradients is { } g ? (Options.Reshape is { } r ? r.Apply(g[l]) : g[l]) : null;
+            var layerGradients = pass.Gradients?[l];
             captures[l] = new CamCapture(
-                input, _layerNames[l], output, channelDimension, activations, layerGradients, pass.Scores, pass.Classes,
+                input, _layerNames[l], output, channelDimension, Reshaped(output), layerGradients is null ? null : Reshaped(layerGradients), pass.Scores, pass.Classes,
                 Rescorer(_layers[l], target, pass.Classes), Options.Progress, cancellationToken);
         }
 
@@ -313,15 +313,9 @@ public sealed class CamExplainer
             var rowTarget = classes is null ? target : CamTarget.Class(classes[image]);
             if (probability)
             {
-                if (classes is null)
-                {
-                    throw new CamTargetException("Score-CAM's class-probability weighting needs a class target. Explain a class, or use ScoreCamWeighting.SoftmaxOverChannels.");
-                }
-
-                var classScores = Options.ClassScores is { } head ? head(output) : output;
-                output = classScores.softmax(-1);
-                rowTarget = CamTarget.Class(classes[image]);
-                return rowTarget.Select(output, inputs.shape[0]).Scores.detach().MoveToOuterDisposeScope();
+                var classScores = classes is not null ? Options.ClassScores?.Invoke(output) ?? output
+                    : throw new CamTargetException("Score-CAM's class-probability weighting needs a class target. Explain a class, or use ScoreCamWeighting.SoftmaxOverChannels.");
+                return rowTarget.Select(classScores.softmax(-1), inputs.shape[0]).Scores.detach().MoveToOuterDisposeScope();
             }
 
             return Explanation.Score(rowTarget, output, inputs.shape[0], Options).Scores.detach().MoveToOuterDisposeScope();

@@ -14,57 +14,91 @@ namespace CamSdk;
 /// Every gradient method that differentiates through a convolution (Guided Backpropagation, a CAM of any layer that is
 /// followed by convolutions, several layers at once) depends on libtorch's convolution backward pass. On some virtual
 /// machines (seen on an AMD EPYC guest that reports a 512 MB L3 cache) the oneDNN (MKL-DNN) kernels that TorchSharp-cpu's
-/// libtorch 2.10 uses for float32 convolutions return wrong input gradients there: different from call to call with
-/// several threads, sometimes NaN, and wrong but repeatable with one thread, while the forward pass and float64 are right.
+/// libtorch 2.10 uses for float32 convolutions return wrong gradients: different from call to call with several
+/// threads, sometimes NaN, and wrong but repeatable with one thread, while the forward pass and float64 are right.
 /// </para>
 /// <para>
-/// <see cref="EnsureCorrectConvolutionGradients"/> compares a small float32 convolution's gradients with float64 ones,
-/// and, if they disagree, turns oneDNN off for the process (<c>at::globalContext().setUserEnabledMkldnn(false)</c>, what
-/// <c>torch.backends.mkldnn.enabled = False</c> does in Python), after which libtorch's own convolution kernels are used,
-/// and checks again. Explanations call it before their first backward pass; call it yourself before training a model
-/// in the same process. On a machine whose kernels are right it changes nothing.
+/// The check compares a small float32 convolution's gradients with float64 ones. Where they disagree, CamSdk turns
+/// oneDNN off (what <c>torch.backends.mkldnn.enabled = False</c> does in Python; NNPACK too, which would otherwise warn
+/// on every convolution on processors it does not support) for the duration of each explaining pass that computes
+/// gradients, and back on afterwards, so that forward-only work (inference, Score-CAM's and Ablation-CAM's passes) keeps
+/// oneDNN's speed. <see cref="EnsureCorrectConvolutionGradients"/> turns it off for the whole process instead: call it
+/// before training a model in a process on such a machine. Where the kernels are right, nothing is changed.
 /// </para>
 /// </remarks>
 public static class NativeBackend
 {
     private static readonly Lock Gate = new();
-    private static ConvolutionCheck? _result;
+    private static readonly Lazy<bool> Faulty = new(DetectFaultyKernels, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static ConvolutionCheck? _global;
+    private static int _scopes;
+    private static (bool Mkldnn, bool Nnpack) _restore;
 
     /// <summary>
-    /// Makes sure that float32 convolution gradients are right in this process (see the remarks); runs the check once.
+    /// Makes sure that float32 convolution gradients are right for the rest of the process (see the remarks); checks once.
     /// </summary>
-    /// <returns>Whether the kernels were right as they were, or had to be switched.</returns>
+    /// <returns>Whether the kernels were right as they were, or oneDNN had to be turned off.</returns>
     /// <exception cref="CamNumericException">The gradients are wrong and turning oneDNN off did not help.</exception>
     public static ConvolutionCheck EnsureCorrectConvolutionGradients()
     {
-        if (_result is { } known)
+        lock (Gate)
         {
-            return known;
+            if (_global is { } known)
+            {
+                return known;
+            }
+
+            if (Faulty.Value)
+            {
+                Switch(mkldnn: false, nnpack: false);
+                _restore = (false, false);
+            }
+
+            _global = Faulty.Value ? ConvolutionCheck.CorrectedByDisablingOneDnn : ConvolutionCheck.Correct;
+            return _global.Value;
+        }
+    }
+
+    /// <summary>
+    /// For one pass that computes gradients: on a machine with faulty kernels, oneDNN (and NNPACK) are off until the
+    /// returned scope is disposed, across all threads' overlapping scopes; elsewhere a no-op.
+    /// </summary>
+    internal static IDisposable? GradientScope()
+    {
+        if (!Faulty.Value)
+        {
+            return null;
         }
 
         lock (Gate)
         {
-            if (_result is { } again)
+            if (_scopes++ == 0 && _global is null)
             {
-                return again;
+                _restore = Flags();
+                Switch(mkldnn: false, nnpack: false);
             }
-
-            var outcome = ConvolutionCheck.Correct;
-            if (!ConvolutionGradientsAreRight())
-            {
-                if (!TryDisableOneDnn() || !ConvolutionGradientsAreRight())
-                {
-                    throw new CamNumericException(
-                        "libtorch computes wrong float32 convolution gradients on this machine (they disagree with float64), and turning oneDNN off " +
-                        "did not fix them. Gradient-based explanations would be wrong here: run on another machine, or in float64.");
-                }
-
-                outcome = ConvolutionCheck.CorrectedByDisablingOneDnn;
-            }
-
-            _result = outcome;
-            return outcome;
         }
+
+        return new Scope();
+    }
+
+    private static bool DetectFaultyKernels()
+    {
+        if (ConvolutionGradientsAreRight())
+        {
+            return false;
+        }
+
+        var before = Flags();
+        if (!Switch(mkldnn: false, nnpack: false) || !ConvolutionGradientsAreRight())
+        {
+            throw new CamNumericException(
+                "libtorch computes wrong float32 convolution gradients on this machine (they disagree with float64), and turning oneDNN off " +
+                "did not fix them. Gradient-based explanations would be wrong here: run on another machine, or in float64.");
+        }
+
+        Switch(before.Mkldnn, before.Nnpack);
+        return true;
     }
 
     /// <summary>Two convolutions' input and weight gradients in float32 against float64, a few times (the failure is intermittent).</summary>
@@ -72,8 +106,8 @@ public static class NativeBackend
     {
         using var scope = torch.NewDisposeScope();
         using var enabled = torch.enable_grad();
-        // Fixed, seed-independent values (the check must not touch the user's random number generator), in small shapes
-        // that showed the failure: few channels, no padding.
+        // Fixed, seed-independent values (the check must not touch the user's random number generator), in shapes that
+        // showed the failure: few channels and no padding, and a wider layer.
         (torch.Tensor Input, torch.Tensor Weight1, torch.Tensor Weight2)[] cases =
         [
             (Pattern([2, 1, 7, 7], 0.37), Pattern([3, 1, 3, 3], 1.13) * 0.3, Pattern([2, 3, 3, 3], 2.71) * 0.2),
@@ -81,28 +115,18 @@ public static class NativeBackend
         ];
         foreach (var (input, weight1, weight2) in cases)
         {
-            if (!GradientsAgree(input, weight1, weight2))
+            var expected = Gradients(input, weight1, weight2, torch.float64);
+            for (var attempt = 0; attempt < 4; attempt++)
             {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool GradientsAgree(torch.Tensor input, torch.Tensor weight1, torch.Tensor weight2)
-    {
-        var expected = Gradients(input, weight1, weight2, torch.float64);
-        for (var attempt = 0; attempt < 4; attempt++)
-        {
-            var actual = Gradients(input, weight1, weight2, torch.float32);
-            for (var i = 0; i < expected.Length; i++)
-            {
-                var error = (actual[i].to(torch.float64) - expected[i]).abs().max().item<double>();
-                var size = expected[i].abs().max().item<double>();
-                if (!(error <= 1e-4 * Math.Max(size, 1e-3)))
+                var actual = Gradients(input, weight1, weight2, torch.float32);
+                for (var i = 0; i < expected.Length; i++)
                 {
-                    return false;
+                    var error = (actual[i].to(torch.float64) - expected[i]).abs().max().item<double>();
+                    var size = expected[i].abs().max().item<double>();
+                    if (!(error <= 1e-4 * Math.Max(size, 1e-3)))
+                    {
+                        return false;
+                    }
                 }
             }
         }
@@ -132,28 +156,75 @@ public static class NativeBackend
         return (torch.arange(count, dtype: torch.float64) * 0.7 + phase).sin().reshape(shape);
     }
 
-    private static bool TryDisableOneDnn()
+    private static (bool Mkldnn, bool Nnpack) Flags()
     {
-        if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library) &&
-            !NativeLibrary.TryLoad("libtorch_cpu", typeof(torch).Assembly, null, out library))
+        var context = Context();
+        if (context == IntPtr.Zero ||
+            !TryExport("_ZNK2at7Context17userEnabledMkldnnEv", out var getMkldnn) ||
+            !TryExport("_ZNK2at7Context17userEnabledNNPACKEv", out var getNnpack))
+        {
+            return (true, true);
+        }
+
+        return (Marshal.GetDelegateForFunctionPointer<GetUserEnabled>(getMkldnn)(context), Marshal.GetDelegateForFunctionPointer<GetUserEnabled>(getNnpack)(context));
+    }
+
+    private static bool Switch(bool mkldnn, bool nnpack)
+    {
+        var context = Context();
+        if (context == IntPtr.Zero || !TryExport("_ZN2at7Context20setUserEnabledMkldnnEb", out var setMkldnn))
         {
             return false;
         }
 
-        if (!NativeLibrary.TryGetExport(library, "_ZN2at13globalContextEv", out var globalContext) ||
-            !NativeLibrary.TryGetExport(library, "_ZN2at7Context20setUserEnabledMkldnnEb", out var setEnabled))
+        Marshal.GetDelegateForFunctionPointer<SetUserEnabled>(setMkldnn)(context, mkldnn);
+        if (TryExport("_ZN2at7Context20setUserEnabledNNPACKEb", out var setNnpack))
         {
-            return false;
+            Marshal.GetDelegateForFunctionPointer<SetUserEnabled>(setNnpack)(context, nnpack);
         }
 
-        var context = Marshal.GetDelegateForFunctionPointer<GlobalContext>(globalContext)();
-        Marshal.GetDelegateForFunctionPointer<SetUserEnabledMkldnn>(setEnabled)(context, false);
         return true;
+    }
+
+    private static IntPtr Context() =>
+        TryExport("_ZN2at13globalContextEv", out var globalContext) ? Marshal.GetDelegateForFunctionPointer<GlobalContext>(globalContext)() : IntPtr.Zero;
+
+    private static bool TryExport(string name, out IntPtr address)
+    {
+        address = IntPtr.Zero;
+        return (NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library) ||
+                NativeLibrary.TryLoad("libtorch_cpu", typeof(torch).Assembly, null, out library))
+            && NativeLibrary.TryGetExport(library, name, out address);
     }
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate IntPtr GlobalContext();
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+    private delegate void SetUserEnabled(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private delegate bool GetUserEnabled(IntPtr context);
+
+    private sealed class Scope : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            lock (Gate)
+            {
+                if (--_scopes == 0 && _global is null)
+                {
+                    Switch(_restore.Mkldnn, _restore.Nnpack);
+                }
+            }
+        }
+    }
 }

@@ -205,6 +205,29 @@ public sealed class CamFamilyTests
         Assert.Contains("ScoreCAM", error.Message);
     }
 
+    [Fact]
+    public void ScoreCamReportsProgressAndStopsWhenCancelled()
+    {
+        manual_seed(47);
+        var model = new SmallCnn(classes: 4);
+        using var input = randn(2, 3, 12, 12);
+        var reports = new List<CamProgress>();
+        var progress = new SynchronousProgress(reports.Add);
+        var options = new ExplainerOptions { Method = new ScoreCam { BatchSize = 6 }, Progress = progress };
+        using (new CamExplainer(model, model.features, options).Explain(input, classIndex: 1))
+        {
+        }
+
+        // 2 images × 16 channels in batches of 6: 6, 12, 16 for each image.
+        Assert.Equal([6, 12, 16, 22, 28, 32], reports.Select(r => r.Completed));
+        Assert.All(reports, r => Assert.Equal((32, "ScoreCAM", "features"), (r.Total, r.Method, r.Layer)));
+
+        using var cancellation = new CancellationTokenSource();
+        var cancelling = new ExplainerOptions { Method = new ScoreCam { BatchSize = 6 }, Progress = new SynchronousProgress(_ => cancellation.Cancel()) };
+        Assert.ThrowsAny<OperationCanceledException>(() => new CamExplainer(model, model.features, cancelling).Explain(input, classIndex: 1, cancellation.Token));
+        Assert.Equal(0, Hooks.Count(model));
+    }
+
     private static (IdentityGapNet Model, Tensor Input) GapNet()
     {
         var model = new IdentityGapNet(Weights);
@@ -219,6 +242,12 @@ public sealed class CamFamilyTests
         {
             Assert.True(Math.Abs(expected(i) - raw[i]) < Math.Pow(10, -decimals), $"{result.Method}[{i}]: expected {expected(i)}, got {raw[i]}");
         }
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<CamProgress> report) : IProgress<CamProgress>
+    {
+        public void Report(CamProgress value) => report(value);
     }
 
     /// <summary>A method that records whether the capture had gradients (and gives a flat map).</summary>

@@ -34,6 +34,8 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
         }
     }
 
+    public bool NeedsGradients => true;
+
     public IReadOnlyList<string> GradientInputNames { get; } = ["the input"];
 
     /// <summary>How many ReLU applications the forward pass guided.</summary>

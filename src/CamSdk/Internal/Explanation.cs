@@ -18,7 +18,6 @@ internal static class Explanation
     {
         Checks.Input(model, input);
         cancellationToken.ThrowIfCancellationRequested();
-        NativeBackend.EnsureCorrectConvolutionGradients();
         lock (ModelLocks.For(model))
         {
             var state = ModelState.Capture(model);
@@ -50,6 +49,8 @@ internal static class Explanation
         ICaptureHooks hooks,
         CancellationToken cancellationToken)
     {
+        // On machines whose oneDNN convolution gradients are wrong, libtorch's own kernels for this pass (NativeBackend).
+        using var kernels = hooks.NeedsGradients ? NativeBackend.GradientScope() : null;
         using var noGrad = torch.no_grad();
         try
         {

@@ -6,6 +6,9 @@ namespace CamSdk.Internal;
 /// <summary>The hooks of one pass: what they capture, and what must be differentiated.</summary>
 internal interface ICaptureHooks
 {
+    /// <summary>Whether the pass computes gradients.</summary>
+    bool NeedsGradients { get; }
+
     /// <summary>How messages name each tensor that <see cref="Differentiate"/> returns the gradient at.</summary>
     IReadOnlyList<string> GradientInputNames { get; }
 

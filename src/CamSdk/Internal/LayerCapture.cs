@@ -45,6 +45,8 @@ internal sealed class LayerCapture : ICaptureHooks, IDisposable
     /// <summary>Each layer's output as the layer returned it (before any reshape); owned by this capture.</summary>
     internal IReadOnlyList<torch.Tensor> Outputs => [.. _outputs.Select(o => o!)];
 
+    public bool NeedsGradients => _gradients;
+
     public IReadOnlyList<string> GradientInputNames => [.. _names.Select(n => $"the target layer '{n}'")];
 
     public IReadOnlyList<torch.Tensor>? Differentiate(torch.Tensor scores) =>
@@ -127,15 +129,11 @@ internal sealed class LayerCapture : ICaptureHooks, IDisposable
         {
             captured = output.detach();
         }
-        else if (output.requires_grad)
-        {
-            // Downstream of an earlier explained layer's leaf: differentiate it where it stands.
-            captured = output;
-        }
         else
         {
             _gradientMode ??= torch.enable_grad();
-            captured = output.detach().requires_grad_(true);
+            // Downstream of an earlier explained layer's leaf, the output is differentiated where it stands.
+            captured = output.requires_grad ? output : output.detach().requires_grad_(true);
         }
 
         // The model's forward may run in a dispose scope (TorchVision's do): keep the capture out of it.

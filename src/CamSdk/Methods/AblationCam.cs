@@ -1,4 +1,5 @@
 using System;
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk.Methods;
@@ -35,17 +36,11 @@ public sealed class AblationCam : ChannelWeightCamMethod
     protected override torch.Tensor ComputeChannelWeights(CamCapture capture)
     {
         ArgumentNullException.ThrowIfNull(capture);
-        if (BatchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Ablation-CAM's batch size must be at least 1.");
-        }
-
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var output = capture.LayerOutput;
         var dimension = capture.ChannelDimension;
-        var images = (int)output.shape[0];
-        var channels = (int)output.shape[dimension];
+        var channels = output.shape[dimension];
         if (channels != capture.Activations.shape[1])
         {
             throw new CamLayerException(
@@ -53,29 +48,24 @@ public sealed class AblationCam : ChannelWeightCamMethod
                 "Set the reshape's channel dimension to the one that becomes the map's channels.");
         }
 
-        var scores = torch.zeros(images, channels, dtype: capture.Activations.dtype, device: output.device);
-        var total = images * channels;
-        using var identity = torch.eye(channels, dtype: torch.@bool, device: output.device);
-        for (var n = 0; n < images; n++)
+        var identity = torch.eye(channels, dtype: torch.@bool, device: output.device);
+        var ablationValues = new double[output.shape[0]];
+        for (var n = 0; n < ablationValues.Length; n++)
         {
-            var row = output[n];
-            var minimum = row.min().to_type(torch.float64).item<double>();
-            var value = minimum == 0 ? 0.0 : minimum - AblationOffset;
-            for (var first = 0; first < channels; first += BatchSize)
-            {
-                using var batchScope = torch.NewDisposeScope();
-                var count = Math.Min(BatchSize, channels - first);
-                var shape = new long[row.dim() + 1];
-                Array.Fill(shape, 1L);
-                shape[0] = count;
-                shape[dimension] = channels;
-                var mask = identity[first..(first + count)].reshape(shape);
-                var ablated = row.unsqueeze(0).masked_fill(mask, value);
-                scores[n, first..(first + count)] = capture.ScoreWithLayerOutputs(n, ablated).to_type(scores.dtype);
-                capture.ReportProgress(Name, n * channels + first + count, total);
-            }
+            var minimum = output[n].min().to_type(torch.float64).item<double>();
+            ablationValues[n] = minimum == 0 ? 0.0 : minimum - AblationOffset;
         }
 
+        var scores = ChannelPasses.Score(capture, Name, BatchSize, (n, first, count) =>
+        {
+            var row = output[n];
+            var shape = new long[row.dim() + 1];
+            Array.Fill(shape, 1L);
+            shape[0] = count;
+            shape[dimension] = channels;
+            var mask = identity[first..(first + count)].reshape(shape);
+            return capture.ScoreWithLayerOutputs(n, row.unsqueeze(0).masked_fill(mask, ablationValues[n]));
+        });
         var original = capture.Scores.to_type(scores.dtype).unsqueeze(1);
         return ((original - scores) / original).MoveToOuterDisposeScope();
     }

@@ -1,4 +1,5 @@
 using System;
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk.Methods;
@@ -41,46 +42,22 @@ public sealed class ScoreCam : ChannelWeightCamMethod
     protected override torch.Tensor ComputeChannelWeights(CamCapture capture)
     {
         ArgumentNullException.ThrowIfNull(capture);
-        if (BatchSize < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Score-CAM's batch size must be at least 1.");
-        }
-
         var probability = Weighting == ScoreCamWeighting.ClassProbability;
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var input = capture.Input;
-        var activations = capture.Activations;
-        var (images, channels) = ((int)activations.shape[0], (int)activations.shape[1]);
-        var size = new[] { input.shape[2], input.shape[3] };
-        var scores = torch.zeros(images, channels, dtype: capture.Activations.dtype, device: input.device);
-        var total = images * channels;
-        for (var n = 0; n < images; n++)
+        long[] size = [input.shape[2], input.shape[3]];
+        var scores = ChannelPasses.Score(capture, Name, BatchSize, (n, first, count) =>
         {
-            for (var first = 0; first < channels; first += BatchSize)
-            {
-                using var batchScope = torch.NewDisposeScope();
-                var count = Math.Min(BatchSize, channels - first);
-                var upsampled = torch.nn.functional.interpolate(
-                    activations[n..(n + 1), first..(first + count)], size, mode: torch.InterpolationMode.Bilinear, align_corners: AlignCorners)[0];
-                var min = upsampled.amin([1L, 2L], keepdim: true);
-                var max = upsampled.amax([1L, 2L], keepdim: true);
-                var masks = probability ? (upsampled - min) / (max - min) : (upsampled - min) / (max - min + 1e-8);
-                var masked = input[n].unsqueeze(0) * masks.unsqueeze(1);
-                var batchScores = capture.ScoreInputs(n, masked, probability).to_type(scores.dtype);
-                if (probability)
-                {
-                    // The authors skip channels whose upsampled activation is constant (their mask would be 0/0).
-                    var constant = (max == min).reshape(count);
-                    batchScores = torch.where(constant, torch.zeros_like(batchScores), batchScores);
-                }
-
-                scores[n, first..(first + count)] = batchScores;
-                capture.ReportProgress(Name, n * channels + first + count, total);
-            }
-        }
-
-        var weights = probability ? scores : scores.softmax(-1);
-        return weights.MoveToOuterDisposeScope();
+            var upsampled = torch.nn.functional.interpolate(
+                capture.Activations[n..(n + 1), first..(first + count)], size, mode: torch.InterpolationMode.Bilinear, align_corners: AlignCorners)[0];
+            var min = upsampled.amin([1L, 2L], keepdim: true);
+            var max = upsampled.amax([1L, 2L], keepdim: true);
+            var masks = probability ? (upsampled - min) / (max - min) : (upsampled - min) / (max - min + 1e-8);
+            var batchScores = capture.ScoreInputs(n, input[n].unsqueeze(0) * masks.unsqueeze(1), probability);
+            // The authors skip channels whose upsampled activation is constant (their mask would be 0/0).
+            return probability ? torch.where((max == min).reshape(count), torch.zeros_like(batchScores), batchScores) : batchScores;
+        });
+        return (probability ? scores : scores.softmax(-1)).MoveToOuterDisposeScope();
     }
 }
