@@ -84,21 +84,30 @@ public static class NativeBackend
 
     private static bool DetectFaultyKernels()
     {
-        if (ConvolutionGradientsAreRight())
-        {
-            return false;
-        }
-
         var before = Flags();
-        if (!Switch(mkldnn: false, nnpack: false) || !ConvolutionGradientsAreRight())
+        try
         {
-            throw new CamNumericException(
-                "libtorch computes wrong float32 convolution gradients on this machine (they disagree with float64), and turning oneDNN off " +
-                "did not fix them. Gradient-based explanations would be wrong here: run on another machine, or in float64.");
-        }
+            // NNPACK off while checking: the small convolutions would otherwise try it first (and, where the processor
+            // lacks it, print a warning each), instead of the kernels under test.
+            Switch(before.Mkldnn, nnpack: false);
+            if (ConvolutionGradientsAreRight())
+            {
+                return false;
+            }
 
-        Switch(before.Mkldnn, before.Nnpack);
-        return true;
+            if (!Switch(mkldnn: false, nnpack: false) || !ConvolutionGradientsAreRight())
+            {
+                throw new CamNumericException(
+                    "libtorch computes wrong float32 convolution gradients on this machine (they disagree with float64), and turning oneDNN off " +
+                    "did not fix them. Gradient-based explanations would be wrong here: run on another machine, or in float64.");
+            }
+
+            return true;
+        }
+        finally
+        {
+            Switch(before.Mkldnn, before.Nnpack);
+        }
     }
 
     /// <summary>Two convolutions' input and weight gradients in float32 against float64, a few times (the failure is intermittent).</summary>
