@@ -25,8 +25,9 @@ namespace CamSdk;
 /// <para>
 /// The model is left as it was found: hooks removed, training mode and every parameter's requires_grad restored, on
 /// success and on every exception. The hooks act only for the explaining thread, so other threads may run the same
-/// model meanwhile (plain inference or their own autograd). Explaining calls on one model are serialised; the
-/// explainer holds no native memory and needs no disposal.
+/// model meanwhile (plain inference or their own autograd); the evaluation mode a call sets (as pytorch-grad-cam does)
+/// is the one thing they can see, if they train the model at that moment. Explaining calls on one model are
+/// serialised; the explainer holds no native memory and needs no disposal.
 /// </para>
 /// </remarks>
 public sealed class CamExplainer
