@@ -12,7 +12,7 @@ namespace CamSdk.Tests;
 /// Every method against pytorch-grad-cam's own maps on the same weights and inputs (TestData/pytorch-grad-cam: the
 /// weights, inputs and maps that make_reference.py wrote with pytorch-grad-cam and torch 1.13), after its min-max scaling.
 /// </summary>
-public sealed class PytorchGradCamAgreementTests
+public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const double Tolerance = 1e-5;
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "TestData", "pytorch-grad-cam");
@@ -129,11 +129,12 @@ public sealed class PytorchGradCamAgreementTests
         return tensor(values.ToArray()).reshape(shape);
     }
 
-    private static void AssertAgrees(string net, string key, Tensor heatmaps)
+    private void AssertAgrees(string net, string key, Tensor heatmaps)
     {
         using var expected = Parse(Reference.GetProperty(net).GetProperty("maps").GetProperty(key), heatmaps.shape);
         Assert.True(expected.max().item<float>() > 0.5f, $"{key}: the reference must be a non-trivial map");
         var difference = Tensors.MaxAbsDifference(heatmaps, expected);
+        output.WriteLine($"{net} {key}: max |CamSdk − pytorch-grad-cam| = {difference:E2}");
         Assert.True(difference < Tolerance, $"{key}: max |CamSdk − pytorch-grad-cam| = {difference:E2}");
     }
 }
