@@ -198,41 +198,32 @@ public sealed class CamExplainer
 
     private CamResult[] ExplainAugmented(torch.Tensor input, CamMethod[] methods, CamTarget target, CancellationToken cancellationToken)
     {
+        // Everything made here is temporary but the averaged results, which leave this scope.
+        using var scope = torch.NewDisposeScope();
         CamResult[]? plain = null;
         var sums = new torch.Tensor?[methods.Length];
-        try
+        foreach (var (flip, factor) in Augmentations)
         {
-            foreach (var (flip, factor) in Augmentations)
+            var augmented = flip ? input.flip(3) : input;
+            var results = ExplainOnce(factor == 1.0 ? augmented : augmented * factor, methods, target, cancellationToken);
+            for (var m = 0; m < methods.Length; m++)
             {
-                using var scope = torch.NewDisposeScope();
-                var augmented = flip ? input.flip(3) : input;
-                var results = ExplainOnce(factor == 1.0 ? augmented : augmented * factor, methods, target, cancellationToken);
-                for (var m = 0; m < methods.Length; m++)
-                {
-                    var heatmaps = flip ? results[m].Heatmaps.flip(2) : results[m].Heatmaps;
-                    var sum = sums[m] is null ? heatmaps.clone() : sums[m]! + heatmaps;
-                    sums[m]?.Dispose();
-                    sums[m] = sum.DetachFromDisposeScope();
-                }
-
-                if (!flip && factor == 1.0)
-                {
-                    plain = results;
-                    Array.ForEach(plain, r => r.MoveToOuterDisposeScope());
-                }
+                var heatmaps = flip ? results[m].Heatmaps.flip(2) : results[m].Heatmaps;
+                sums[m] = sums[m] is { } sum ? sum + heatmaps : heatmaps;
             }
 
-            return [.. plain!.Select((result, m) => result.ReplaceHeatmaps(sums[m]! / Augmentations.Length))];
+            if (!flip && factor == 1.0)
+            {
+                plain = results;
+            }
         }
-        catch
+
+        return [.. plain!.Select((result, m) =>
         {
-            Array.ForEach(plain ?? [], r => r.Dispose());
-            throw;
-        }
-        finally
-        {
-            Array.ForEach(sums, s => s?.Dispose());
-        }
+            var averaged = result.ReplaceHeatmaps(sums[m]! / Augmentations.Length);
+            averaged.MoveToOuterDisposeScope();
+            return averaged;
+        })];
     }
 
     private CamResult[] ExplainOnce(torch.Tensor input, CamMethod[] methods, CamTarget target, CancellationToken cancellationToken)

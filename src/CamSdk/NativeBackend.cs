@@ -30,6 +30,7 @@ public static class NativeBackend
 {
     private static readonly Lock Gate = new();
     private static readonly Lazy<bool> Faulty = new(DetectFaultyKernels, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<IntPtr> Library = new(LoadLibtorch, LazyThreadSafetyMode.ExecutionAndPublication);
     private static ConvolutionCheck? _global;
     private static int _scopes;
     private static (bool Mkldnn, bool Nnpack) _restore;
@@ -51,7 +52,6 @@ public static class NativeBackend
             if (Faulty.Value)
             {
                 Switch(mkldnn: false, nnpack: false);
-                _restore = (false, false);
             }
 
             _global = Faulty.Value ? ConvolutionCheck.CorrectedByDisablingOneDnn : ConvolutionCheck.Correct;
@@ -201,10 +201,15 @@ public static class NativeBackend
     private static bool TryExport(string name, out IntPtr address)
     {
         address = IntPtr.Zero;
-        return (NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library) ||
-                NativeLibrary.TryLoad("libtorch_cpu", typeof(torch).Assembly, null, out library))
-            && NativeLibrary.TryGetExport(library, name, out address);
+        return Library.Value != IntPtr.Zero && NativeLibrary.TryGetExport(Library.Value, name, out address);
     }
+
+    /// <summary>libtorch_cpu, already loaded by TorchSharp; found once.</summary>
+    private static IntPtr LoadLibtorch() =>
+        NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library) ||
+        NativeLibrary.TryLoad("libtorch_cpu", typeof(torch).Assembly, null, out library)
+            ? library
+            : IntPtr.Zero;
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate IntPtr GlobalContext();

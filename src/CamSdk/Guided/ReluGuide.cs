@@ -16,8 +16,8 @@ namespace CamSdk.Guided;
 /// Each ReLU application's output o_j goes on as a fresh leaf. The backward pass then visits the applications in
 /// reverse order: the gradient g_j arriving at leaf j (from the score and from the later ReLUs, already guided) is
 /// clamped at 0 and sent through o_j's own ReLU backward, which keeps it only where the ReLU's input was positive:
-/// exactly Springenberg et al.'s guided ReLU, ∂/∂x = [x &gt; 0]·[g &gt; 0]·g, as pytorch-grad-cam computes it. No custom
-/// autograd function is involved (TorchSharp's read uninitialised memory here, giving different gradients from call to call).
+/// exactly Springenberg et al.'s guided ReLU, ∂/∂x = [x &gt; 0]·[g &gt; 0]·g, as pytorch-grad-cam computes it, with
+/// libtorch's own operations only (no custom autograd function).
 /// </remarks>
 internal sealed class ReluGuide : ICaptureHooks, IDisposable
 {

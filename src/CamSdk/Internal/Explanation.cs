@@ -64,7 +64,7 @@ internal static class Explanation
                 Checks.Finite(gradients![i], $"The gradient at {hooks.GradientInputNames[i]}", "The scores are not differentiable here in floating point: check the model and its weights.");
             }
 
-            return new Pass(output.detach(), scores.detach(), classes, gradients);
+            return new Pass(scores.detach(), classes, gradients);
         }
         finally
         {
@@ -150,6 +150,6 @@ internal static class Explanation
         }
     }
 
-    /// <summary>What one forward (and backward) pass produced, all detached from the graph.</summary>
-    internal sealed record Pass(torch.Tensor Output, torch.Tensor Scores, int[]? Classes, IReadOnlyList<torch.Tensor>? Gradients);
+    /// <summary>What one forward (and backward) pass produced: the scores (detached), the classes, the gradients.</summary>
+    internal sealed record Pass(torch.Tensor Scores, int[]? Classes, IReadOnlyList<torch.Tensor>? Gradients);
 }

@@ -30,6 +30,7 @@ internal sealed class LayerCapture : ICaptureHooks, IDisposable
     internal LayerCapture(IReadOnlyList<torch.nn.Module<torch.Tensor, torch.Tensor>> layers, IReadOnlyList<string> names, bool gradients, ActivationReshape? reshape)
     {
         _names = names;
+        GradientInputNames = [.. names.Select(n => $"the target layer '{n}'")];
         _gradients = gradients;
         _reshape = reshape;
         _outputs = new torch.Tensor?[layers.Count];
@@ -47,7 +48,7 @@ internal sealed class LayerCapture : ICaptureHooks, IDisposable
 
     public bool NeedsGradients => _gradients;
 
-    public IReadOnlyList<string> GradientInputNames => [.. _names.Select(n => $"the target layer '{n}'")];
+    public IReadOnlyList<string> GradientInputNames { get; }
 
     public IReadOnlyList<torch.Tensor>? Differentiate(torch.Tensor scores) =>
         _gradients ? Explanation.Gradients(scores, Outputs, GradientInputNames) : null;

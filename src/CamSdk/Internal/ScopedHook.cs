@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Reflection;
 using System.Threading;
 using TorchSharp;
+using PostHook = System.Func<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
 
 namespace CamSdk.Internal;
 
@@ -32,7 +33,7 @@ internal sealed class ScopedHook : IDisposable
     {
         _module = module;
         var thread = Environment.CurrentManagedThreadId;
-        Func<torch.nn.Module<torch.Tensor, torch.Tensor>, torch.Tensor, torch.Tensor, torch.Tensor> filtered =
+        PostHook filtered =
             (m, input, output) => Environment.CurrentManagedThreadId == thread ? hook(m, input, output)! : null!;
         if (!Swap(table => table.Add(_key, filtered)))
         {
@@ -66,17 +67,16 @@ internal sealed class ScopedHook : IDisposable
         }
     }
 
-    private bool Swap(Action<IDictionary<string, Func<torch.nn.Module<torch.Tensor, torch.Tensor>, torch.Tensor, torch.Tensor, torch.Tensor>>> change)
+    private bool Swap(Action<IDictionary<string, PostHook>> change)
     {
-        if (PostHooks?.GetValue(_module) is not Dictionary<string, Func<torch.nn.Module<torch.Tensor, torch.Tensor>, torch.Tensor, torch.Tensor, torch.Tensor>> current)
-        {
-            return false;
-        }
-
         lock (SwapLock)
         {
-            current = (Dictionary<string, Func<torch.nn.Module<torch.Tensor, torch.Tensor>, torch.Tensor, torch.Tensor, torch.Tensor>>)PostHooks.GetValue(_module)!;
-            var copy = new Dictionary<string, Func<torch.nn.Module<torch.Tensor, torch.Tensor>, torch.Tensor, torch.Tensor, torch.Tensor>>(current);
+            if (PostHooks?.GetValue(_module) is not Dictionary<string, PostHook> current)
+            {
+                return false;
+            }
+
+            var copy = new Dictionary<string, PostHook>(current);
             change(copy);
             PostHooks.SetValue(_module, copy);
             Interlocked.MemoryBarrier();
