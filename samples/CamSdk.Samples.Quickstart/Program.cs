@@ -1,59 +1,95 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
-using CamSdk.Samples.Quickstart;
-using TorchSharp;
-using static TorchSharp.torch;
+using System.Threading;
+using CamSdk.Datasets;
+using CamSdk.Evaluation;
+using CamSdk.Imaging;
+using CamSdk.Models;
+using Spectre.Console;
 
-// Quickstart: train a small CNN on synthetic shapes (seeded, no download), then ask Grad-CAM where it looked.
-// Training differentiates through convolutions: make sure libtorch gets their gradients right on this machine.
-CamSdk.NativeBackend.EnsureCorrectConvolutionGradients();
-manual_seed(2017);
-var data = new Shapes(seed: 2017);
-var model = new ShapeNet();
-
+// CamSdk's main job: train a small CNN on seeded synthetic shapes (no download), explain held-out images with the whole
+// CAM family, Guided Backpropagation and Guided Grad-CAM, measure the Grad-CAM paper's claims, and write a report.
+//   dotnet run --project samples/CamSdk.Samples.Quickstart [-- --retrain] [-- --out DIR] [-- --images N --pairs N]
+var arguments = Arguments.Parse(args);
 var clock = Stopwatch.StartNew();
-var optimizer = optim.Adam(model.parameters(), lr: 0.005);
-for (int step = 1; step <= 300; step++)
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+var options = new ShapesTrainingOptions { Retrain = arguments.Retrain };
+TrainedShapesNet trained = null!;
+EvaluationReport report = null!;
+AnsiConsole.Progress()
+    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+    .Start(context =>
+    {
+        var training = context.AddTask("Training ShapesNet", maxValue: 1);
+        trained = ShapesNetTrainer.TrainOrLoad(options, new Progress<ShapesTrainingProgress>(p =>
+        {
+            training.MaxValue = p.Steps;
+            training.Value = p.Step;
+            training.Description = $"Training ShapesNet: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}";
+        }), cancel.Token);
+        training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
+        training.Value = training.MaxValue;
+
+        var stages = new[] { "localisation", "discrimination" }.ToDictionary(s => s, s => context.AddTask($"Explaining: {s}", maxValue: 1));
+        report = ShapesEvaluation.Evaluate(trained, options, arguments.Images, arguments.Pairs, new Progress<EvaluationProgress>(p =>
+        {
+            var task = stages[p.Stage];
+            task.MaxValue = p.Total;
+            task.Value = p.Completed;
+        }), cancel.Token);
+        foreach (var task in stages.Values)
+        {
+            task.Value = task.MaxValue;
+        }
+    });
+
+// The generated API: ShapesNet is declared with [ExplainLayer] and [ClassHead(typeof(ShapeKind))], so its explanations
+// are typed by label and layer. Explain one held-out star for the class Star, at the default layer:
+var star = Enumerable.Range(SyntheticShapes.HeldOutStart, 1_000).Select(new SyntheticShapes(options.Seed, options.ImageSize).SingleObject).First(s => s.Label == ShapeKind.Star);
+using (var input = ShapesNet.Preprocessor.ToTensor(star.Image))
+using (var explanation = trained.Model.Explain(input, ShapeKind.Star))
 {
-    using var scope = NewDisposeScope();
-    var (images, labels, _) = data.Batch(32);
-    optimizer.zero_grad();
-    var loss = nn.functional.cross_entropy(model.call(images), labels);
-    loss.backward();
-    optimizer.step();
+    var box = explanation.Localize();
+    Console.WriteLine($"Grad-CAM of a held-out star (truth {star.Objects[0].Box}): box {box?.ToString() ?? "none"}, IoU {(box is { } b ? b.IntersectionOverUnion(star.Objects[0].Box) : 0):F2}.");
 }
 
-model.eval();
-using (no_grad())
-using (NewDisposeScope())
-{
-    var (images, labels, _) = data.Batch(300);
-    var accuracy = model.call(images).argmax(1).eq(labels).to_type(float32).mean().item<float>();
-    Console.WriteLine($"Trained ShapeNet on 9,600 synthetic images in {clock.Elapsed.TotalSeconds:F1} s; held-out accuracy {accuracy:P1}.");
-}
-
-// --- The CamSdk part: explain one image with the methods the generator added to ShapeNet. ---
-var (image, label, centres) = data.Batch(1);
-using var result = model.ExplainPredicted(image);       // or model.Explain(image, Shape.Cross), model.Explain(image, 2, ShapeNet.Layers.Features)
-
-var predicted = result.ClassLabels![0];                 // "Circle", "Square" or "Cross": the labels enum's names
-var heatmap = result.HeatmapToArray(0);                 // 32×32, values in [0, 1]
-Console.WriteLine($"True class: {(Shape)label[0].item<long>()}, predicted: {predicted} (score {result.ScoresToArray()[0]:F2}).");
-Console.WriteLine($"Grad-CAM of 'features' ({result.RawMaps.shape[1]}×{result.RawMaps.shape[2]}), upsampled to 32×32:");
+var (html, metrics) = report.WriteTo(arguments.Output);
+var localization = report.Localization;
+var gradCam = localization.Methods.First(m => m.Method == "gradcam");
+var baseline = localization.Methods.First(m => m.Method == ExplanationEvaluator.CentredBoxKey);
+var guided = report.Discrimination!.Methods.First(m => m.Method == ExplanationEvaluator.GuidedBackpropagationKey);
+var gradCamShares = report.Discrimination.Methods.First(m => m.Method == "gradcam");
 Console.WriteLine();
+Console.WriteLine($"ShapesNet {(trained.FromCache ? "loaded from the cache" : $"trained in {trained.Summary.TrainingSeconds:F0} s")}; held-out accuracy {localization.Accuracy:P1} on {localization.Images:N0} images.");
+Console.WriteLine($"Grad-CAM: top-1 localisation error {gradCam.Top1Error:P1} (centred box: {baseline.Top1Error:P1}), ground-truth-class error {gradCam.GroundTruthClassError:P1}, pointing game {gradCam.PointingGame:P1}.");
+Console.WriteLine($"Two objects: Grad-CAM puts {gradCamShares.OwnBoxShare:P0} of a class's map in its own object's box and {gradCamShares.OtherBoxShare:P0} in the other's; Guided Backprop {guided.OwnBoxShare:P0} and {guided.OtherBoxShare:P0}.");
+Console.WriteLine($"Report:  {html}");
+Console.WriteLine($"Metrics: {metrics}");
+Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0} s.");
+trained.Dispose();
 
-// The image and its heatmap side by side, two characters per pixel column.
-const string ramp = " .:-=+*#%@";
-var pixels = image[0, 0].data<float>().ToArray();
-for (int y = 0; y < Shapes.Size; y += 2)
+/// <summary>The main job's optional arguments.</summary>
+internal sealed record Arguments(bool Retrain, string Output, int Images, int Pairs)
 {
-    var left = string.Concat(Enumerable.Range(0, Shapes.Size).Select(x => pixels[y * Shapes.Size + x] > 0.5f ? '#' : '.'));
-    var right = string.Concat(Enumerable.Range(0, Shapes.Size).Select(x => ramp[(int)Math.Round(heatmap[y, x] * (ramp.Length - 1))]));
-    Console.WriteLine($"  {left}    {right}");
-}
+    internal static Arguments Parse(string[] args)
+    {
+        var result = new Arguments(false, "out", 1_000, 200);
+        for (var i = 0; i < args.Length; i++)
+        {
+            result = args[i] switch
+            {
+                "--retrain" => result with { Retrain = true },
+                "--out" when i + 1 < args.Length => result with { Output = args[++i] },
+                "--images" when i + 1 < args.Length => result with { Images = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture) },
+                "--pairs" when i + 1 < args.Length => result with { Pairs = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Options: --retrain, --out DIR, --images N, --pairs N."),
+            };
+        }
 
-var peak = Enumerable.Range(0, Shapes.Size * Shapes.Size).MaxBy(i => heatmap[i / Shapes.Size, i % Shapes.Size]);
-var (row, column) = centres[0];
-Console.WriteLine();
-Console.WriteLine($"Heatmap peak at (row {peak / Shapes.Size}, column {peak % Shapes.Size}); the {(Shape)label[0].item<long>()} is centred at (row {row}, column {column}).");
+        return result;
+    }
+}

@@ -21,6 +21,12 @@ public sealed class SyntheticShapes
     /// <summary>The version of the pixels a seed gives; part of any cache key.</summary>
     public const int Version = 1;
 
+    /// <summary>
+    /// The first index of the held-out images: CamSdk trains on indices below it and evaluates from it on, so that no
+    /// evaluated image was seen in training.
+    /// </summary>
+    public const int HeldOutStart = 1_000_000;
+
     private const int SingleSplit = 1;
     private const int PairSplit = 2;
 

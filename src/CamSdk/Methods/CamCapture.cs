@@ -98,7 +98,7 @@ public sealed class CamCapture
     public torch.Tensor ScoreWithLayerOutputs(int image, torch.Tensor layerOutputs)
     {
         ArgumentNullException.ThrowIfNull(layerOutputs);
-        return _score(image, Input[image].unsqueeze(0).expand(layerOutputs.shape[0], -1, -1, -1), layerOutputs, false);
+        return _score(image, Input[image].unsqueeze(0).expand(layerOutputs.shape[0], -1, -1, -1).contiguous(), layerOutputs, false);
     }
 
     /// <summary>Reports a method's progress through its extra forward passes, and throws if the call was cancelled.</summary>

@@ -1,0 +1,339 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using CamSdk.Guided;
+using CamSdk.Imaging;
+using CamSdk.Internal;
+using CamSdk.Localization;
+using CamSdk.Methods;
+using CamSdk.Targets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamSdk.Evaluation;
+
+/// <summary>
+/// Measures what a model's explanations are worth on images with ground-truth boxes: weakly-supervised localisation as
+/// section 4.1 of the Grad-CAM paper does it, the pointing game, and class discrimination on two-object images; for every
+/// method of the CAM family given, Guided Backpropagation, Guided Grad-CAM and a centred-box baseline.
+/// </summary>
+/// <remarks>
+/// The model is put in evaluation mode while it is measured and left as it was found. Every method explains one capture
+/// per batch (<see cref="CamExplainer.Explain(Tensor, IEnumerable{CamMethod}, CamTarget?, CancellationToken)"/>); Guided
+/// Backpropagation is one more pass, and Guided Grad-CAM its product with Grad-CAM's heatmap. Gradient pictures become
+/// maps by <see cref="LocalizationMetrics.Saliency"/>.
+/// </remarks>
+public sealed class ExplanationEvaluator
+{
+    /// <summary>The key of Guided Backpropagation in results.</summary>
+    public const string GuidedBackpropagationKey = "guided-backprop";
+
+    /// <summary>The key of Guided Grad-CAM in results.</summary>
+    public const string GuidedGradCamKey = "guided-gradcam";
+
+    /// <summary>The key of the centred-box baseline in results.</summary>
+    public const string CentredBoxKey = "centred-box";
+
+    private readonly nn.Module<Tensor, Tensor> _model;
+    private readonly CamExplainer _explainer;
+    private readonly GuidedBackpropagation _guided;
+    private readonly IReadOnlyList<CamMethod> _methods;
+    private readonly IReadOnlyList<CamMethod> _computed;
+    private readonly ImagePreprocessor _preprocessor;
+
+    /// <summary>Creates an evaluator.</summary>
+    /// <param name="model">The model: images in, class scores (pre-softmax) out.</param>
+    /// <param name="layer">The layer the CAM family explains.</param>
+    /// <param name="methods">The CAM-family methods to evaluate (<c>CamMethod.Cam(classifier)</c> too).</param>
+    /// <param name="preprocessor">How an image becomes the model's input; it must not resize or crop, so that boxes stay in the image's pixels.</param>
+    /// <exception cref="ArgumentException">No method, or a preprocessor that resizes or crops.</exception>
+    public ExplanationEvaluator(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, IReadOnlyList<CamMethod> methods, ImagePreprocessor preprocessor)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(methods);
+        ArgumentNullException.ThrowIfNull(preprocessor);
+        if (methods.Count == 0 || methods.Any(m => m is null))
+        {
+            throw new ArgumentException("Give at least one method, and no null.", nameof(methods));
+        }
+
+        if (preprocessor.ResizeTo is not null || preprocessor.CropTo is not null)
+        {
+            throw new ArgumentException(
+                "The preprocessor resizes or crops, so ground-truth boxes would no longer match the model's input: give images at the model's size and a preprocessor without ResizeTo and CropTo.",
+                nameof(preprocessor));
+        }
+
+        _model = model;
+        _methods = methods;
+        // Guided Grad-CAM is Guided Backpropagation times Grad-CAM: compute Grad-CAM even when it is not evaluated itself.
+        _computed = methods.Any(m => m.Name == CamMethod.GradCam.Name) ? methods : [.. methods, CamMethod.GradCam];
+        _preprocessor = preprocessor;
+        _explainer = new CamExplainer(model, layer);
+        _guided = new GuidedBackpropagation(model);
+    }
+
+    /// <summary>Images per batch (each batch is one capture of every method). Default 16.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>How many images keep their maps for a report's gallery. Default 8.</summary>
+    public int GalleryImages { get; init; } = 8;
+
+    /// <summary>How many misclassified images get their two highest-scoring classes explained. Default 6.</summary>
+    public int FailureImages { get; init; } = 6;
+
+    /// <summary>The key of a method in results: its pytorch-grad-cam command-line name (<c>gradcam</c>, <c>gradcam++</c>, …; <c>cam</c> for CAM).</summary>
+    /// <param name="method">The method.</param>
+    /// <returns>The key.</returns>
+    public static string KeyOf(CamMethod method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        foreach (var (name, known) in CamMethod.ByName)
+        {
+            if (known.Name == method.Name)
+            {
+                return name;
+            }
+        }
+
+        return method.Name.ToLowerInvariant();
+    }
+
+    /// <summary>
+    /// Weakly-supervised localisation and the pointing game on one-object images (the first object of each is used): for
+    /// each method, the top-1 and ground-truth-class localisation errors (IoU &lt; 0.5 with the box around the largest
+    /// connected segment above 15% of the map's maximum) and the share of maps whose maximum lies in the ground-truth box.
+    /// </summary>
+    /// <param name="images">The images, each with at least one object.</param>
+    /// <param name="progress">Told after each batch.</param>
+    /// <param name="cancellationToken">Stops between batches (and inside Score-CAM's passes).</param>
+    /// <returns>The figures, a gallery and the misclassified images' explanations.</returns>
+    /// <exception cref="ArgumentException">No image, or an image without an object.</exception>
+    public LocalizationEvaluation EvaluateLocalization(IReadOnlyList<EvaluationImage> images, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Require(images, objects: 1);
+        var keys = Keys();
+        var (top1, groundTruth, pointing) = (new int[keys.Count + 1], new int[keys.Count + 1], new int[keys.Count + 1]);
+        var boxSize = ((int)Math.Round(images.Average(i => i.Objects[0].Box.Width)), (int)Math.Round(images.Average(i => i.Objects[0].Box.Height)));
+        var (right, gallery, failures) = (0, new List<ExplainedImage>(), new List<(EvaluationImage Image, int[] Top)>());
+        var misclassified = 0;
+        WithModelInEvaluationMode(() =>
+        {
+            for (var start = 0; start < images.Count; start += BatchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var batch = images.Skip(start).Take(BatchSize).ToArray();
+                var classes = batch.Select(i => i.Objects[0].ClassIndex).ToArray();
+                var explained = Explain(batch.Select(i => i.Image).ToArray(), classes, keepPictures: start < GalleryImages, cancellationToken);
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    var (image, truth) = (batch[i], batch[i].Objects[0].Box);
+                    var predicted = explained.Top[i][0];
+                    var wrongClass = predicted != classes[i];
+                    right += wrongClass ? 0 : 1;
+                    for (var m = 0; m < keys.Count; m++)
+                    {
+                        var map = explained.Maps[i][m];
+                        var located = LocalizationMetrics.IsCorrect(map.Box, truth);
+                        top1[m] += wrongClass || !located ? 1 : 0;
+                        groundTruth[m] += located ? 0 : 1;
+                        pointing[m] += LocalizationMetrics.PointingGameHit(map.Map, truth) ? 1 : 0;
+                    }
+
+                    var centred = LocalizationMetrics.CentredBox(image.Image.Width, image.Image.Height, boxSize.Item1, boxSize.Item2);
+                    var centredRight = LocalizationMetrics.IsCorrect(centred, truth);
+                    top1[keys.Count] += wrongClass || !centredRight ? 1 : 0;
+                    groundTruth[keys.Count] += centredRight ? 0 : 1;
+                    var (centreRow, centreColumn) = (image.Image.Height / 2, image.Image.Width / 2);
+                    pointing[keys.Count] += centreRow >= truth.Top && centreRow <= truth.Bottom && centreColumn >= truth.Left && centreColumn <= truth.Right ? 1 : 0;
+
+                    if (start + i < GalleryImages)
+                    {
+                        gallery.Add(new ExplainedImage(image, predicted, [new ExplainedClass(classes[i], explained.Scores[i][classes[i]], explained.Maps[i])]));
+                    }
+
+                    if (wrongClass)
+                    {
+                        misclassified++;
+                        if (failures.Count < FailureImages)
+                        {
+                            failures.Add((image, explained.Top[i]));
+                        }
+                    }
+                }
+
+                progress?.Report(new EvaluationProgress("localisation", start + batch.Length, images.Count));
+            }
+        });
+
+        var methods = keys.Append(CentredBoxKey)
+            .Select((key, m) => new MethodLocalization(key, (double)top1[m] / images.Count, (double)groundTruth[m] / images.Count, (double)pointing[m] / images.Count, images.Count))
+            .ToArray();
+        return new LocalizationEvaluation(methods, (double)right / images.Count, images.Count, boxSize, gallery, ExplainFailures(failures, cancellationToken), misclassified);
+    }
+
+    /// <summary>
+    /// Class discrimination on two-object images: each object's class is explained, and each map's mass is measured inside
+    /// its own object's box and inside the other object's box (the first two objects of each image are used).
+    /// </summary>
+    /// <param name="images">The images, each with at least two objects of different classes.</param>
+    /// <param name="progress">Told after each batch.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <returns>The figures and a gallery.</returns>
+    /// <exception cref="ArgumentException">No image, or an image without two objects of different classes.</exception>
+    public DiscriminationEvaluation EvaluateDiscrimination(IReadOnlyList<EvaluationImage> images, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Require(images, objects: 2);
+        var keys = Keys();
+        var (own, other) = (new double[keys.Count], new double[keys.Count]);
+        var gallery = new List<ExplainedImage>();
+        WithModelInEvaluationMode(() =>
+        {
+            var half = Math.Max(1, BatchSize / 2);
+            for (var start = 0; start < images.Count; start += half)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var batch = images.Skip(start).Take(half).ToArray();
+                // One batch: every image for its first object's class, then again for its second object's class.
+                var pictures = batch.Select(i => i.Image).Concat(batch.Select(i => i.Image)).ToArray();
+                var classes = batch.Select(i => i.Objects[0].ClassIndex).Concat(batch.Select(i => i.Objects[1].ClassIndex)).ToArray();
+                var explained = Explain(pictures, classes, keepPictures: start < GalleryImages, cancellationToken);
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    for (var o = 0; o < 2; o++)
+                    {
+                        var row = o * batch.Length + i;
+                        for (var m = 0; m < keys.Count; m++)
+                        {
+                            own[m] += LocalizationMetrics.MassShare(explained.Maps[row][m].Map, batch[i].Objects[o].Box);
+                            other[m] += LocalizationMetrics.MassShare(explained.Maps[row][m].Map, batch[i].Objects[1 - o].Box);
+                        }
+                    }
+
+                    if (start + i < GalleryImages)
+                    {
+                        var perClass = Enumerable.Range(0, 2)
+                            .Select(o => o * batch.Length + i)
+                            .Select(row => new ExplainedClass(classes[row], explained.Scores[row][classes[row]], explained.Maps[row]))
+                            .ToArray();
+                        gallery.Add(new ExplainedImage(batch[i], explained.Top[i][0], perClass));
+                    }
+                }
+
+                progress?.Report(new EvaluationProgress("discrimination", start + batch.Length, images.Count));
+            }
+        });
+
+        var maps = 2 * images.Count;
+        var methods = keys.Select((key, m) => new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)).ToArray();
+        return new DiscriminationEvaluation(methods, images.Count, gallery);
+    }
+
+    private List<string> Keys() => [.. _methods.Select(KeyOf), GuidedBackpropagationKey, GuidedGradCamKey];
+
+    private IReadOnlyList<ExplainedImage> ExplainFailures(List<(EvaluationImage Image, int[] Top)> failures, CancellationToken cancellationToken)
+    {
+        if (failures.Count == 0)
+        {
+            return [];
+        }
+
+        var result = new List<ExplainedImage>();
+        WithModelInEvaluationMode(() =>
+        {
+            var pictures = failures.Select(f => f.Image.Image).Concat(failures.Select(f => f.Image.Image)).ToArray();
+            var classes = failures.Select(f => f.Top[0]).Concat(failures.Select(f => f.Top[Math.Min(1, f.Top.Length - 1)])).ToArray();
+            var explained = Explain(pictures, classes, keepPictures: true, cancellationToken);
+            for (var i = 0; i < failures.Count; i++)
+            {
+                var perClass = new[] { i, failures.Count + i }
+                    .Select(row => new ExplainedClass(classes[row], explained.Scores[row][classes[row]], explained.Maps[row]))
+                    .ToArray();
+                result.Add(new ExplainedImage(failures[i].Image, failures[i].Top[0], perClass));
+            }
+        });
+
+        return result;
+    }
+
+    /// <summary>Explains each image for its class with every method; the maps, all class scores and the classes by score.</summary>
+    private (ExplainedMap[][] Maps, float[][] Scores, int[][] Top) Explain(RgbImage[] images, int[] classes, bool keepPictures, CancellationToken cancellationToken)
+    {
+        using var scope = NewDisposeScope();
+        var device = _model.parameters().FirstOrDefault()?.device ?? CPU;
+        var input = _preprocessor.ToBatch(images).to(device);
+        Tensor logits;
+        using (no_grad())
+        {
+            logits = _model.call(input).to(float32).cpu();
+        }
+
+        var target = CamTarget.Classes(classes);
+        using var cams = _explainer.Explain(input, _computed, target, cancellationToken);
+        using var guided = _guided.Explain(input, target, cancellationToken);
+        var gradients = guided.Gradients;
+        var guidedGradCam = gradients * cams[CamMethod.GradCam].Heatmaps.unsqueeze(1);
+        var saliency = (gradients.abs().amax([1]).cpu(), guidedGradCam.abs().amax([1]).cpu());
+        var maps = new ExplainedMap[images.Length][];
+        for (var i = 0; i < images.Length; i++)
+        {
+            var row = new List<ExplainedMap>();
+            foreach (var method in _methods)
+            {
+                var map = cams[method].HeatmapToArray(i);
+                row.Add(new ExplainedMap(KeyOf(method), map, CamLocalizer.Localize(map), null));
+            }
+
+            foreach (var (key, values, picture) in new[] { (GuidedBackpropagationKey, saliency.Item1, gradients), (GuidedGradCamKey, saliency.Item2, guidedGradCam) })
+            {
+                var map = HostArrays.Matrix(values, i, key);
+                row.Add(new ExplainedMap(key, map, CamLocalizer.Localize(map), keepPictures ? CamPictures.Gradients(picture[i]) : null));
+            }
+
+            maps[i] = [.. row];
+        }
+
+        var scores = Enumerable.Range(0, images.Length).Select(i => HostArrays.Flat(logits, i, "scores")).ToArray();
+        var top = scores.Select(s => Enumerable.Range(0, s.Length).OrderByDescending(c => s[c]).ThenBy(c => c).ToArray()).ToArray();
+        return (maps, scores, top);
+    }
+
+    private void WithModelInEvaluationMode(Action action)
+    {
+        var training = _model.training;
+        _model.eval();
+        try
+        {
+            action();
+        }
+        finally
+        {
+            _model.train(training);
+        }
+    }
+
+    private static void Require(IReadOnlyList<EvaluationImage> images, int objects)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("Give at least one image.", nameof(images));
+        }
+
+        foreach (var image in images)
+        {
+            ArgumentNullException.ThrowIfNull(image, nameof(images));
+            if (image.Objects.Count < objects)
+            {
+                throw new ArgumentException($"Image '{image.Name}' has {image.Objects.Count} object(s); this evaluation needs {objects} per image.", nameof(images));
+            }
+
+            if (objects == 2 && image.Objects[0].ClassIndex == image.Objects[1].ClassIndex)
+            {
+                throw new ArgumentException($"Image '{image.Name}' has two objects of the same class ({image.Objects[0].ClassIndex}); class discrimination needs two different classes.", nameof(images));
+            }
+        }
+    }
+}

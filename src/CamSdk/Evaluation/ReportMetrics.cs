@@ -1,0 +1,74 @@
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CamSdk.Localization;
+
+namespace CamSdk.Evaluation;
+
+/// <summary>Writes an <see cref="EvaluationReport"/>'s figures as JSON.</summary>
+internal static class ReportMetrics
+{
+    /// <summary>The version of the JSON layout; changed when a key changes meaning or disappears.</summary>
+    internal const string Schema = "camsdk-evaluation/1";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    internal static string Render(EvaluationReport report)
+    {
+        var localization = report.Localization;
+        var json = new JsonObject
+        {
+            ["schema"] = Schema,
+            ["title"] = report.Title,
+            ["model"] = report.Model,
+            ["layer"] = report.Layer,
+            ["dataset"] = report.Dataset,
+            ["classes"] = new JsonArray([.. report.ClassNames.Select(n => JsonValue.Create(n))]),
+            ["facts"] = new JsonObject(report.Facts.Select(f => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(f.Key, f.Value))),
+            ["training"] = report.Training is { } training
+                ? new JsonObject
+                {
+                    ["description"] = training.Description,
+                    ["epoch_losses"] = new JsonArray([.. training.EpochLosses.Select(v => JsonValue.Create(v))]),
+                    ["epoch_accuracies"] = new JsonArray([.. training.EpochAccuracies.Select(v => JsonValue.Create(v))]),
+                    ["held_out_accuracy"] = training.HeldOutAccuracy,
+                    ["held_out_images"] = training.HeldOutImages,
+                    ["seconds"] = training.Seconds,
+                    ["from_cache"] = training.FromCache,
+                }
+                : null,
+            ["classification"] = new JsonObject
+            {
+                ["top1_accuracy"] = localization.Accuracy,
+                ["images"] = localization.Images,
+                ["misclassified"] = localization.Misclassified,
+            },
+            ["localization"] = new JsonObject
+            {
+                ["images"] = localization.Images,
+                ["threshold"] = (double)CamLocalizer.DefaultThreshold,
+                ["iou_threshold"] = LocalizationMetrics.IouThreshold,
+                ["centred_box"] = new JsonObject { ["width"] = localization.MeanBoxSize.Width, ["height"] = localization.MeanBoxSize.Height },
+                ["methods"] = new JsonObject(localization.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, new JsonObject
+                {
+                    ["top1_localization_error"] = m.Top1Error,
+                    ["ground_truth_class_localization_error"] = m.GroundTruthClassError,
+                    ["pointing_game_accuracy"] = m.PointingGame,
+                }))),
+            },
+            ["discrimination"] = report.Discrimination is { } discrimination
+                ? new JsonObject
+                {
+                    ["images"] = discrimination.Images,
+                    ["methods"] = new JsonObject(discrimination.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, new JsonObject
+                    {
+                        ["own_box_share"] = m.OwnBoxShare,
+                        ["other_box_share"] = m.OtherBoxShare,
+                        ["margin"] = m.Margin,
+                    }))),
+                }
+                : null,
+        };
+        return json.ToJsonString(Indented);
+    }
+}

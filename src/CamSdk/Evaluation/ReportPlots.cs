@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using ScottPlot;
+
+namespace CamSdk.Evaluation;
+
+/// <summary>The report's plots, drawn with ScottPlot as PNG bytes.</summary>
+internal static class ReportPlots
+{
+    private static readonly object Gate = new();
+
+    /// <summary>Bars grouped by method: one bar per series in each group, the methods' names under the groups.</summary>
+    internal static byte[] GroupedBars(string title, string yLabel, IReadOnlyList<string> groups, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series, int width = 900, int height = 380)
+    {
+        return Draw(width, height, plot =>
+        {
+            var palette = new ScottPlot.Palettes.Category10();
+            var stride = series.Count + 1;
+            for (var s = 0; s < series.Count; s++)
+            {
+                var bars = series[s].Values.Select((value, g) => new Bar { Position = g * stride + s, Value = value, FillColor = palette.GetColor(s), LineWidth = 0 }).ToList();
+                plot.Add.Bars(bars).LegendText = series[s].Name;
+            }
+
+            var centres = groups.Select((_, g) => g * stride + (series.Count - 1) / 2.0).ToArray();
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(centres, [.. groups]);
+            plot.Axes.Bottom.TickLabelStyle.Rotation = 35;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            plot.Axes.Bottom.MajorTickStyle.Length = 0;
+            plot.Axes.Margins(bottom: 0, top: 0.12);
+            plot.Axes.SetLimitsY(0, Math.Max(1.0, series.SelectMany(s => s.Values).DefaultIfEmpty(0).Max()) * 1.12);
+            plot.ShowLegend(Alignment.UpperRight, Orientation.Horizontal);
+            plot.Title(title);
+            plot.YLabel(yLabel);
+        });
+    }
+
+    /// <summary>Training curves: the loss (left axis) and the accuracy (right axis) per epoch.</summary>
+    internal static byte[] TrainingCurves(IReadOnlyList<double> losses, IReadOnlyList<double> accuracies, int width = 520, int height = 300)
+    {
+        return Draw(width, height, plot =>
+        {
+            var epochs = Enumerable.Range(1, losses.Count).Select(e => (double)e).ToArray();
+            var loss = plot.Add.Scatter(epochs, losses.ToArray());
+            loss.LegendText = "training loss";
+            var accuracy = plot.Add.Scatter(epochs, accuracies.Select(a => a * 100).ToArray());
+            accuracy.LegendText = "training accuracy (%)";
+            accuracy.Axes.YAxis = plot.Axes.Right;
+            plot.Axes.Right.Label.Text = "accuracy (%)";
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(epochs, [.. epochs.Select(e => e.ToString("0", System.Globalization.CultureInfo.InvariantCulture))]);
+            plot.ShowLegend(Alignment.UpperCenter);
+            plot.Title("Training");
+            plot.XLabel("epoch");
+            plot.YLabel("cross-entropy");
+        });
+    }
+
+    private static byte[] Draw(int width, int height, Action<Plot> build)
+    {
+        ReportFont.EnsureRegistered();
+        // ScottPlot's font registry is global: draw one plot at a time.
+        lock (Gate)
+        {
+            var plot = new Plot();
+            build(plot);
+            plot.Font.Set(ReportFont.Name);
+            return plot.GetImageBytes(width, height, ImageFormat.Png);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using CamSdk.Datasets;
+using CamSdk.Imaging;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CamSdk.Models;
+
+/// <summary>
+/// The small CNN of CamSdk's main job: four convolutional blocks (3×3 convolution, batch norm, ReLU; max pooling after the
+/// first three), global average pooling and one linear layer over the six <see cref="ShapeKind"/> classes. Because it ends in
+/// global average pooling and a linear head, CAM applies beside Grad-CAM (and equals it). At a 96×96 input its last block
+/// is 12×12 with 64 channels.
+/// </summary>
+/// <remarks>
+/// Declared with CamSdk's attributes, so the generator gives it <c>Explain</c>, <c>ExplainGuided</c> and
+/// <c>CreateExplainer</c> overloads typed by <see cref="ShapeKind"/> and <see cref="Layers"/>. Train it with
+/// <see cref="ShapesNetTrainer"/>; its inputs are RGB images normalised by <see cref="Preprocessor"/>.
+/// </remarks>
+[ClassHead(typeof(ShapeKind))]
+public sealed partial class ShapesNet : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Sequential layer4;
+    private readonly AdaptiveAvgPool2d pool;
+    private readonly Linear fc;
+
+    /// <summary>Creates the network with PyTorch's default initialisation (call <c>torch.manual_seed</c> first for the same weights).</summary>
+    public ShapesNet() : base(nameof(ShapesNet))
+    {
+        layer1 = Block(3, 16, stride: 2);
+        layer2 = Block(16, 32, stride: 2);
+        layer3 = Block(32, 64, stride: 2);
+        layer4 = nn.Sequential(Block(64, 64, stride: 1, dilation: 2), Block(64, 64, stride: 1, dilation: 2));
+        pool = nn.AdaptiveAvgPool2d(1);
+        fc = nn.Linear(64, SyntheticShapes.ClassCount);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture's version: part of the cache key of trained weights, changed whenever the layers change.</summary>
+    public const int Version = 1;
+
+    /// <summary>How images become inputs: no resizing, each channel scaled to [0, 1] and normalised with mean 0.5 and standard deviation 0.25.</summary>
+    public static ImagePreprocessor Preprocessor { get; } = new() { Mean = [0.5f, 0.5f, 0.5f], Std = [0.25f, 0.25f, 0.25f] };
+
+    /// <summary>The third block, ending in max pooling (stride 8; 12×12 at a 96×96 input, 64 channels).</summary>
+    [ExplainLayer]
+    public Sequential Layer3 => layer3;
+
+    /// <summary>The last block (stride 8; 12×12 at a 96×96 input, 64 channels): the layer explained by default.</summary>
+    [ExplainLayer(IsDefault = true)]
+    public Sequential Layer4 => layer4;
+
+    /// <summary>The linear head after global average pooling: what <see cref="Methods.CamMethod.Cam"/> needs.</summary>
+    public Linear Classifier => fc;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var features = layer4.call(layer3.call(layer2.call(layer1.call(input))));
+        return fc.call(pool.call(features).flatten(1)).MoveToOuterDisposeScope();
+    }
+
+    private static Sequential Block(int input, int output, int stride, int dilation = 1) =>
+        nn.Sequential(nn.Conv2d(input, output, 3, stride: stride, padding: dilation, dilation: dilation, bias: false), nn.BatchNorm2d(output), nn.ReLU());
+}

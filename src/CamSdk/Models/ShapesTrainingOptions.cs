@@ -1,0 +1,64 @@
+using System;
+using System.Globalization;
+using CamSdk.Datasets;
+
+namespace CamSdk.Models;
+
+/// <summary>How <see cref="ShapesNetTrainer"/> trains a <see cref="ShapesNet"/> on <see cref="SyntheticShapes"/>.</summary>
+public sealed record ShapesTrainingOptions
+{
+    /// <summary>The seed of the dataset, of the initial weights and of the batches' order.</summary>
+    public int Seed { get; init; } = 2017;
+
+    /// <summary>The images' side in pixels, 64 to 128.</summary>
+    public int ImageSize { get; init; } = 96;
+
+    /// <summary>Training images: one-object images 0 to <c>TrainingImages − 1</c> of the dataset.</summary>
+    public int TrainingImages { get; init; } = 6_000;
+
+    /// <summary>Passes over the training images.</summary>
+    public int Epochs { get; init; } = 4;
+
+    /// <summary>Images per optimisation step.</summary>
+    public int BatchSize { get; init; } = 50;
+
+    /// <summary>Adam's learning rate (decayed to zero along a cosine over the training).</summary>
+    public double LearningRate { get; init; } = 0.004;
+
+    /// <summary>Held-out images on which accuracy is measured after training, from <see cref="SyntheticShapes.HeldOutStart"/> on.</summary>
+    public int HeldOutImages { get; init; } = 1_000;
+
+    /// <summary>Where trained weights are cached; null for the user's cache folder (<c>$XDG_CACHE_HOME/camsdk</c>, else <c>~/.cache/camsdk</c>).</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>Train even when weights for these options are cached (and replace them).</summary>
+    public bool Retrain { get; init; }
+
+    /// <summary>
+    /// What the trained weights depend on, as one line: the network's and the dataset's versions and every option that changes
+    /// the result (not <see cref="CacheDirectory"/> or <see cref="Retrain"/>). Its hash names the cache file.
+    /// </summary>
+    public string Configuration => string.Create(
+        CultureInfo.InvariantCulture,
+        $"ShapesNet/{ShapesNet.Version};SyntheticShapes/{SyntheticShapes.Version};seed={Seed};size={ImageSize};images={TrainingImages};" +
+        $"epochs={Epochs};batch={BatchSize};lr={LearningRate:R};heldout={HeldOutImages}");
+
+    internal void Validate()
+    {
+        if (ImageSize is < 64 or > 128)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "The images' side must be 64 to 128 pixels.");
+        }
+
+        if (TrainingImages < 1 || Epochs < 1 || BatchSize < 1 || HeldOutImages < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(TrainingImages), $"TrainingImages ({TrainingImages}), Epochs ({Epochs}), BatchSize ({BatchSize}) and HeldOutImages ({HeldOutImages}) must all be at least 1.");
+        }
+
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive finite number.");
+        }
+    }
+}
