@@ -6,6 +6,7 @@ using System.Threading;
 using CamSdk.Datasets;
 using CamSdk.Evaluation;
 using CamSdk.Imaging;
+using CamSdk.Localization;
 using CamSdk.Models;
 using Spectre.Console;
 
@@ -48,29 +49,37 @@ AnsiConsole.Progress()
     });
 
 // The generated API: ShapesNet is declared with [ExplainLayer] and [ClassHead(typeof(ShapeKind))], so its explanations
-// are typed by label and layer. Explain one held-out star for the class Star, at the default layer:
+// are typed by label and layer. Explain the first held-out star for the class Star, at the default layer:
 var star = Enumerable.Range(SyntheticShapes.HeldOutStart, 1_000).Select(new SyntheticShapes(options.Seed, options.ImageSize).SingleObject).First(s => s.Label == ShapeKind.Star);
+string starLine;
 using (var input = ShapesNet.Preprocessor.ToTensor(star.Image))
 using (var explanation = trained.Model.Explain(input, ShapeKind.Star))
 {
-    var box = explanation.Localize();
-    Console.WriteLine($"Grad-CAM of a held-out star (truth {star.Objects[0].Box}): box {box?.ToString() ?? "none"}, IoU {(box is { } b ? b.IntersectionOverUnion(star.Objects[0].Box) : 0):F2}.");
+    var truth = star.Objects[0].Box;
+    starLine = explanation.Localize() is { } box
+        ? $"Grad-CAM of a held-out {explanation.ClassLabels![0]}: box {Show(box)} against the truth {Show(truth)}, IoU {box.IntersectionOverUnion(truth):F2}."
+        : $"Grad-CAM of a held-out {explanation.ClassLabels![0]}: an empty map, no box.";
 }
 
 var (html, metrics) = report.WriteTo(arguments.Output);
 var localization = report.Localization;
 var gradCam = localization.Methods.First(m => m.Method == "gradcam");
 var baseline = localization.Methods.First(m => m.Method == ExplanationEvaluator.CentredBoxKey);
-var guided = report.Discrimination!.Methods.First(m => m.Method == ExplanationEvaluator.GuidedBackpropagationKey);
-var gradCamShares = report.Discrimination.Methods.First(m => m.Method == "gradcam");
+var shares = report.Discrimination!.Methods.ToDictionary(m => m.Method);
+var (gradCamShares, guidedShares) = (shares["gradcam"], shares[ExplanationEvaluator.GuidedBackpropagationKey]);
 Console.WriteLine();
-Console.WriteLine($"ShapesNet {(trained.FromCache ? "loaded from the cache" : $"trained in {trained.Summary.TrainingSeconds:F0} s")}; held-out accuracy {localization.Accuracy:P1} on {localization.Images:N0} images.");
-Console.WriteLine($"Grad-CAM: top-1 localisation error {gradCam.Top1Error:P1} (centred box: {baseline.Top1Error:P1}), ground-truth-class error {gradCam.GroundTruthClassError:P1}, pointing game {gradCam.PointingGame:P1}.");
-Console.WriteLine($"Two objects: Grad-CAM puts {gradCamShares.OwnBoxShare:P0} of a class's map in its own object's box and {gradCamShares.OtherBoxShare:P0} in the other's; Guided Backprop {guided.OwnBoxShare:P0} and {guided.OtherBoxShare:P0}.");
+Console.WriteLine($"ShapesNet {(trained.FromCache ? "loaded from the cache" : $"trained in {trained.Summary.TrainingSeconds:F0} s and cached")}; held-out accuracy {localization.Accuracy:P1} on {localization.Images:N0} images.");
+Console.WriteLine(starLine);
+Console.WriteLine($"Localisation on {localization.Images:N0} held-out images: Grad-CAM's top-1 error {gradCam.Top1Error:P1} (a centred box: {baseline.Top1Error:P1}), " +
+    $"ground-truth-class error {gradCam.GroundTruthClassError:P1}, pointing game {gradCam.PointingGame:P1}.");
+Console.WriteLine($"Two objects of different classes ({report.Discrimination.Images:N0} images): Grad-CAM puts {gradCamShares.OwnBoxShare:P1} of a class's map in its own object's box " +
+    $"and {gradCamShares.OtherBoxShare:P1} in the other's; Guided Backprop {guidedShares.OwnBoxShare:P1} and {guidedShares.OtherBoxShare:P1}.");
 Console.WriteLine($"Report:  {html}");
 Console.WriteLine($"Metrics: {metrics}");
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0} s.");
 trained.Dispose();
+
+static string Show(BoundingBox box) => $"({box.Left}, {box.Top})–({box.Right}, {box.Bottom})";
 
 /// <summary>The main job's optional arguments.</summary>
 internal sealed record Arguments(bool Retrain, string Output, int Images, int Pairs)

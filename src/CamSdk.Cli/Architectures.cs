@@ -12,21 +12,23 @@ namespace CamSdk.Cli;
 /// <param name="ClassifierWeight">The state-dict key of the last linear layer's weight, which gives the number of classes.</param>
 /// <param name="DefaultLayer">The layer explained when none is named (the paper's last convolutional layer).</param>
 /// <param name="Layers">The layers the zoo marks as explainable; any module path of the model is accepted too.</param>
+/// <param name="EndsInGlobalAveragePooling">True when the classifier is one linear layer after global average pooling, so CAM applies.</param>
 internal sealed record Architecture(
     string Name,
     Func<int, torch.nn.Module<torch.Tensor, torch.Tensor>> Create,
     string ClassifierWeight,
     string DefaultLayer,
-    IReadOnlyList<string> Layers)
+    IReadOnlyList<string> Layers,
+    bool EndsInGlobalAveragePooling)
 {
     private static readonly string[] ResNetLayers = ["layer4", "layer3", "layer2", "layer1"];
 
     internal static IReadOnlyList<Architecture> All { get; } =
     [
-        new("resnet18", n => ResNet.ResNet18(n), "fc.weight", "layer4", ResNetLayers),
-        new("resnet34", n => ResNet.ResNet34(n), "fc.weight", "layer4", ResNetLayers),
-        new("resnet50", n => ResNet.ResNet50(n), "fc.weight", "layer4", ResNetLayers),
-        new("vgg16", n => Vgg.Vgg16(n), "classifier.6.weight", "features.29", ["features.29", "features"]),
+        new("resnet18", n => ResNet.ResNet18(n), "fc.weight", "layer4", ResNetLayers, true),
+        new("resnet34", n => ResNet.ResNet34(n), "fc.weight", "layer4", ResNetLayers, true),
+        new("resnet50", n => ResNet.ResNet50(n), "fc.weight", "layer4", ResNetLayers, true),
+        new("vgg16", n => Vgg.Vgg16(n), "classifier.6.weight", "features.29", ["features.29", "features"], false),
     ];
 
     internal static string Names => string.Join(", ", All.Select(a => a.Name));
@@ -36,6 +38,9 @@ internal sealed record Architecture(
         ?? throw new CamException($"Unknown architecture '{name}'. Valid choices: {Names}.");
 
     /// <summary>The module at a path of <c>named_modules()</c> (e.g. <c>layer4</c>, <c>layer4.1.conv2</c>).</summary>
+    /// <summary>The last linear layer (what CAM weighs channels with).</summary>
+    internal torch.nn.Module<torch.Tensor, torch.Tensor> FindClassifier(torch.nn.Module model) => FindLayer(model, ClassifierWeight[..^".weight".Length]);
+
     internal torch.nn.Module<torch.Tensor, torch.Tensor> FindLayer(torch.nn.Module model, string path)
     {
         var match = model.named_modules().FirstOrDefault(m => m.name == path).module;

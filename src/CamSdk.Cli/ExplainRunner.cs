@@ -46,9 +46,9 @@ internal sealed class ExplainRunner(IAnsiConsole console)
             throw new CamException("Give either --image (a file or a folder) or --input-npy (an N×3×H×W float32 .npy), not both, not neither.");
         }
 
-        var device = ParseDevice(settings.Device);
-        var (model, classCount) = LoadModel(architecture, settings.Weights, device);
-        var methods = MethodNames.Parse(settings.Method, () => architecture.FindLayer(model, architecture.ClassifierWeight[..^".weight".Length]), settings.BatchSize);
+        var device = ModelLoading.ParseDevice(settings.Device);
+        var (model, classCount) = ModelLoading.Load(console, architecture, settings.Weights, device);
+        var methods = MethodNames.Parse(settings.Method, () => architecture.FindClassifier(model), settings.BatchSize);
         var layerName = settings.Layer ?? architecture.DefaultLayer;
         var layer = architecture.FindLayer(model, layerName);
         if (settings.ClassIndex is { } requested && (requested < 0 || requested >= classCount))
@@ -56,7 +56,7 @@ internal sealed class ExplainRunner(IAnsiConsole console)
             throw new CamException($"Class {requested} is out of range: {architecture.Name} with these weights has {classCount} classes, so valid classes are 0 to {classCount - 1}.");
         }
 
-        var labels = ReadLabels(settings.Labels, classCount);
+        var labels = ModelLoading.ReadLabels(settings.Labels, classCount);
         var inputs = Inputs.List(settings);
         Directory.CreateDirectory(settings.Output);
 
@@ -225,69 +225,5 @@ internal sealed class ExplainRunner(IAnsiConsole console)
 
         Npy.Write(path, tensor);
         return 1;
-    }
-
-    private (torch.nn.Module<torch.Tensor, torch.Tensor> Model, int ClassCount) LoadModel(Architecture architecture, string? weights, torch.Device device)
-    {
-        var classCount = 1000;
-        if (weights is not null)
-        {
-            var shapes = ModelWeights.ReadShapes(weights);
-            if (!shapes.TryGetValue(architecture.ClassifierWeight, out var classifier) || classifier.Length != 2)
-            {
-                throw new CamWeightsException($"'{weights}' has no '{architecture.ClassifierWeight}' of rank 2, so it does not hold {architecture.Name} weights. Valid architectures: {Architecture.Names}.");
-            }
-
-            classCount = (int)classifier[0];
-        }
-        else
-        {
-            console.MarkupLine("[yellow]warning:[/] no --weights given: the model has random weights, so its explanations mean nothing. Pass the file torch.save(model.state_dict(), path) wrote.");
-        }
-
-        var model = architecture.Create(classCount);
-        if (weights is not null)
-        {
-            ModelWeights.Load(model, weights);
-        }
-
-        model.eval();
-        return (device.type == DeviceType.CPU ? model : (torch.nn.Module<torch.Tensor, torch.Tensor>)model.to(device), classCount);
-    }
-
-    private static torch.Device ParseDevice(string name)
-    {
-        var lower = name.Trim().ToLowerInvariant();
-        if (lower == "cpu")
-        {
-            return torch.CPU;
-        }
-
-        if (lower == "cuda" || (lower.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(lower[5..], out _)))
-        {
-            return torch.cuda.is_available()
-                ? torch.device(lower)
-                : throw new CamException("--device cuda was asked for, but CUDA is not available here (no GPU, or TorchSharp's CPU backend). Use --device cpu.");
-        }
-
-        throw new CamException($"Unknown device '{name}'. Valid choices: cpu, cuda, cuda:N.");
-    }
-
-    private static string[]? ReadLabels(string? path, int classCount)
-    {
-        if (path is null)
-        {
-            return null;
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new CamException($"The labels file '{path}' does not exist. Give a text file with one class name per line.");
-        }
-
-        var labels = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
-        return labels.Length == classCount
-            ? labels
-            : throw new CamException($"'{path}' has {labels.Length} label(s) but the model has {classCount} classes: give one name per line, in class order.");
     }
 }

@@ -64,20 +64,50 @@ namespace CamSdk.Cli
                     parse.GetValue(augSmooth),
                     parse.GetValue(batchSize),
                     parse.GetValue(threads));
-                try
-                {
-                    return new ExplainRunner(console).Run(settings, cancellationToken);
-                }
-                catch (CamException e)
-                {
-                    console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                    return 2;
-                }
+                return Guarded(console, () => new ExplainRunner(console).Run(settings, cancellationToken));
+            });
+
+            var evalArch = new Option<string?>("--arch") { Description = $"A zoo architecture to evaluate with --weights: {Architecture.Names}. Without it, the built-in ShapesNet is trained (or loaded from the cache) on the built-in dataset." };
+            var evalWeights = new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." };
+            var data = new Option<string?>("--data") { Description = $"A dataset folder: images plus {Evaluation.EvaluationFolder.AnnotationsFile} ({Evaluation.EvaluationFolder.Header}, one row per object; see the README). Default: the built-in synthetic shapes." };
+            var evalLabels = new Option<string?>("--labels") { Description = "With --arch: a text file with one class name per line (the CSV's labels may then be names)." };
+            var evalOutput = new Option<string>("--out") { Description = "The folder to write report.html and metrics.json to.", DefaultValueFactory = _ => "out" };
+            var images = new Option<int>("--images") { Description = "One-object images to evaluate (the Grad-CAM paper's protocol: at least 1,000).", DefaultValueFactory = _ => 1000 };
+            var pairs = new Option<int>("--pairs") { Description = "Two-object images for class discrimination.", DefaultValueFactory = _ => 200 };
+            var retrain = new Option<bool>("--retrain") { Description = "Train the built-in ShapesNet even when its weights are cached." };
+            var evalLayer = new Option<string?>("--layer") { Description = "With --arch: the layer to explain (default: the architecture's last convolutional block)." };
+            var evalDevice = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+            var evalBatch = new Option<int>("--batch-size") { Description = "Images per explanation batch.", DefaultValueFactory = _ => 16 };
+            var evalThreads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: its own choice)." };
+            var evalMethod = new Option<string?>("--method") { Description = "The CAM-family methods to evaluate, comma-separated (default: all of them, and CAM where the model ends in global average pooling). Guided Backpropagation and Guided Grad-CAM are always evaluated." };
+            evalMethod.CompletionSources.Add(MethodNames.All.ToArray());
+            var evaluate = new Command("evaluate", "Measure explanations: weakly-supervised localisation (the Grad-CAM paper's protocol), the pointing game and class discrimination, for every CAM method, Guided Backpropagation and Guided Grad-CAM; write report.html and metrics.json.")
+            {
+                evalArch, evalWeights, data, evalLabels, evalOutput, images, pairs, retrain, evalLayer, evalDevice, evalBatch, evalThreads, evalMethod,
+            };
+            evaluate.SetAction(parse =>
+            {
+                var settings = new EvaluateSettings(
+                    parse.GetValue(evalArch),
+                    parse.GetValue(evalWeights),
+                    parse.GetValue(data),
+                    parse.GetValue(evalLabels),
+                    parse.GetValue(evalOutput)!,
+                    parse.GetValue(images),
+                    parse.GetValue(pairs),
+                    parse.GetValue(retrain),
+                    parse.GetValue(evalLayer),
+                    parse.GetValue(evalDevice)!,
+                    parse.GetValue(evalBatch),
+                    parse.GetValue(evalThreads),
+                    parse.GetValue(evalMethod));
+                return Guarded(console, () => new EvaluateRunner(console).Run(settings, cancellationToken));
             });
 
             var root = new RootCommand("camsdk: class activation maps (the Grad-CAM family, Guided Backpropagation, Guided Grad-CAM) for torchvision-compatible models.")
             {
                 explain,
+                evaluate,
             };
             var result = root.Parse(args);
             if (result.Errors.Count > 0)
@@ -87,12 +117,25 @@ namespace CamSdk.Cli
                     console.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
                 }
 
-                console.MarkupLine("Run [bold]camsdk explain --help[/] for the options.");
+                console.MarkupLine("Run [bold]camsdk explain --help[/] or [bold]camsdk evaluate --help[/] for the options.");
                 return 2;
             }
 
             return result.Invoke(new InvocationConfiguration { Output = Console.Out, Error = Console.Error });
         }
 
+        /// <summary>Runs a command; a <see cref="CamException"/> (a request that cannot be done) is printed and gives exit code 2.</summary>
+        private static int Guarded(IAnsiConsole console, Func<int> command)
+        {
+            try
+            {
+                return command();
+            }
+            catch (CamException e)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 2;
+            }
+        }
     }
 }

@@ -3,29 +3,14 @@ using CamSdk.Cli;
 using CamSdk.Models;
 using CamSdk.Tests.Support;
 using SkiaSharp;
-using Spectre.Console;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace CamSdk.Tests;
 
 /// <summary><c>camsdk explain</c> end to end, in process: the files it writes, what they hold, and its exit codes.</summary>
-public sealed class CliTests : IDisposable
+public sealed class CliTests() : CommandLineTests("camsdk-cli-")
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("camsdk-cli-").FullName;
-    private readonly StringWriter _output = new();
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private string PathOf(params string[] parts) => Path.Combine([_directory, .. parts]);
-
-    private int Run(params string[] args)
-    {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(_output), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 400;
-        return CommandLine.Run(args, console, CancellationToken.None);
-    }
-
     /// <summary>A resnet18 with 3 classes, saved as torch.save would save it, and a folder with two images.</summary>
     private (string Weights, string Images, ResNet Model) Setup(int seed = 97)
     {
@@ -136,8 +121,8 @@ public sealed class CliTests : IDisposable
     {
         var (weights, images, _) = Setup();
         Assert.Equal(1, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--layer", "layer3", "--method", "cam", "--out", PathOf("out")));
-        Assert.Contains("CAM's class head takes 512 features, but the layer 'layer3' has 256 channels", _output.ToString().Replace("\n", " "));
-        Assert.Contains("CAM applies only when the explained layer is followed directly by global average pooling", _output.ToString().Replace("\n", " "));
+        Assert.Contains("CAM's class head takes 512 features, but the layer 'layer3' has 256 channels", Output.ToString().Replace("\n", " "));
+        Assert.Contains("CAM applies only when the explained layer is followed directly by global average pooling", Output.ToString().Replace("\n", " "));
     }
 
     [Fact]
@@ -147,7 +132,7 @@ public sealed class CliTests : IDisposable
         File.WriteAllText(Path.Combine(images, "broken.png"), "not a png");
         var output = PathOf("out");
         Assert.Equal(1, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", output));
-        Assert.Contains("broken", _output.ToString());
+        Assert.Contains("broken", Output.ToString());
         Assert.True(File.Exists(Path.Combine(output, "noise.json")));
         Assert.True(File.Exists(Path.Combine(output, "flat.json")));
         Assert.False(File.Exists(Path.Combine(output, "broken.json")));
@@ -180,7 +165,7 @@ public sealed class CliTests : IDisposable
         }
 
         Assert.Equal(2, Run([.. args]));
-        Assert.Contains(message, _output.ToString().Replace("\n", " "));
+        Assert.Contains(message, Output.ToString().Replace("\n", " "));
     }
 
     [Fact]
@@ -190,6 +175,6 @@ public sealed class CliTests : IDisposable
         var vggLike = PathOf("other.pth");
         PyTorchPickler.PickleStateDict(vggLike, ResNet.ResNet34(numClasses: 3).state_dict());
         Assert.Equal(2, Run("explain", "--arch", "resnet18", "--weights", vggLike, "--image", images, "--out", PathOf("out")));
-        Assert.Contains("unexpected in the file: layer1.2.bn1.bias", _output.ToString().Replace("\n", " "));
+        Assert.Contains("unexpected in the file: layer1.2.bn1.bias", Output.ToString().Replace("\n", " "));
     }
 }

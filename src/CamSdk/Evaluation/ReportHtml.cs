@@ -135,7 +135,7 @@ internal static class ReportHtml
 
         html.Append("</tbody>\n</table>\n<div class=\"plots\">");
         var names = localization.Methods.Select(m => Label(m.Method)).ToList();
-        Plot(html, ReportPlots.GroupedBars("Localisation (lower error, higher pointing game are better)", "share of images", names,
+        Plot(html, ReportPlots.GroupedBars("Localisation: lower errors and a higher pointing game are better", "share of images", names,
         [
             ("top-1 loc. error", localization.Methods.Select(m => m.Top1Error).ToList()),
             ("ground-truth-class loc. error", localization.Methods.Select(m => m.GroundTruthClassError).ToList()),

@@ -10,29 +10,29 @@ internal static class ReportPlots
 {
     private static readonly object Gate = new();
 
-    /// <summary>Bars grouped by method: one bar per series in each group, the methods' names under the groups.</summary>
-    internal static byte[] GroupedBars(string title, string yLabel, IReadOnlyList<string> groups, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series, int width = 900, int height = 380)
+    /// <summary>Horizontal bars grouped by method, top to bottom in the given order: one bar per series in each group, the methods' names beside them.</summary>
+    internal static byte[] GroupedBars(string title, string valueLabel, IReadOnlyList<string> groups, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series, int width = 760, int? height = null)
     {
-        return Draw(width, height, plot =>
+        return Draw(width, height ?? (110 + (groups.Count * 16 * (series.Count + 1))), plot =>
         {
             var palette = new ScottPlot.Palettes.Category10();
             var stride = series.Count + 1;
             for (var s = 0; s < series.Count; s++)
             {
-                var bars = series[s].Values.Select((value, g) => new Bar { Position = g * stride + s, Value = value, FillColor = palette.GetColor(s), LineWidth = 0 }).ToList();
-                plot.Add.Bars(bars).LegendText = series[s].Name;
+                var bars = series[s].Values.Select((value, g) => new Bar { Position = -(g * stride + s), Value = value, FillColor = palette.GetColor(s), LineWidth = 0 }).ToList();
+                var plottable = plot.Add.Bars(bars);
+                plottable.Horizontal = true;
+                plottable.LegendText = series[s].Name;
             }
 
-            var centres = groups.Select((_, g) => g * stride + (series.Count - 1) / 2.0).ToArray();
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(centres, [.. groups]);
-            plot.Axes.Bottom.TickLabelStyle.Rotation = 35;
-            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-            plot.Axes.Bottom.MajorTickStyle.Length = 0;
-            plot.Axes.Margins(bottom: 0, top: 0.12);
-            plot.Axes.SetLimitsY(0, Math.Max(1.0, series.SelectMany(s => s.Values).DefaultIfEmpty(0).Max()) * 1.12);
-            plot.ShowLegend(Alignment.UpperRight, Orientation.Horizontal);
+            var centres = groups.Select((_, g) => -(g * stride + ((series.Count - 1) / 2.0))).ToArray();
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(centres, [.. groups]);
+            plot.Axes.Left.MajorTickStyle.Length = 0;
+            plot.Axes.SetLimitsX(0, Math.Max(1.0, series.SelectMany(s => s.Values).DefaultIfEmpty(0).Max()) * 1.02);
+            plot.Axes.SetLimitsY(-(groups.Count * stride) + 0.5, 0.5);
+            plot.ShowLegend(Alignment.LowerRight);
             plot.Title(title);
-            plot.YLabel(yLabel);
+            plot.XLabel(valueLabel);
         });
     }
 

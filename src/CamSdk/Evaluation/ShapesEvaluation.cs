@@ -38,40 +38,66 @@ public static class ShapesEvaluation
         return [.. CamMethod.ByName.Values.Distinct(), CamMethod.Cam(model.Classifier)];
     }
 
+    /// <summary>The built-in evaluation set: the first held-out one-object and two-object images of the dataset the options train on.</summary>
+    /// <param name="options">The training options (for the dataset's seed and image size).</param>
+    /// <param name="images">One-object images (the Grad-CAM paper's protocol asks for many: 1,000 by default).</param>
+    /// <param name="pairs">Two-object images (none: no class discrimination).</param>
+    /// <returns>The images.</returns>
+    public static EvaluationSet BuiltInSet(ShapesTrainingOptions options, int images = 1_000, int pairs = 200)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var data = new SyntheticShapes(options.Seed, options.ImageSize);
+        return new EvaluationSet(SingleObjectImages(data, images), TwoObjectImages(data, pairs));
+    }
+
     /// <summary>
-    /// Explains and measures a trained network: localisation on <paramref name="images"/> one-object images, class
-    /// discrimination on <paramref name="pairs"/> two-object images, all held out from training.
+    /// Explains and measures a trained network on the built-in held-out images: localisation on <paramref name="images"/>
+    /// one-object images, class discrimination on <paramref name="pairs"/> two-object images.
     /// </summary>
     /// <param name="trained">The trained network (<see cref="ShapesNetTrainer.TrainOrLoad"/>).</param>
-    /// <param name="options">The options it was trained with (for its dataset's seed and image size).</param>
-    /// <param name="images">One-object images to evaluate (the Grad-CAM paper's protocol asks for many: 1,000 by default).</param>
-    /// <param name="pairs">Two-object images to evaluate.</param>
+    /// <param name="options">The options it was trained with.</param>
+    /// <param name="images">One-object images to evaluate.</param>
+    /// <param name="pairs">Two-object images to evaluate (none: no class discrimination).</param>
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The report.</returns>
     public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 1_000, int pairs = 200, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var dataset = string.Create(CultureInfo.InvariantCulture, $"SyntheticShapes (seed {options.Seed}, {options.ImageSize}×{options.ImageSize} px, version {SyntheticShapes.Version})");
+        return Evaluate(trained, options, BuiltInSet(options, images, pairs), dataset, null, progress, cancellationToken);
+    }
+
+    /// <summary>Explains and measures a trained network on the given images (e.g. a folder read by <see cref="EvaluationFolder.Load"/>).</summary>
+    /// <param name="trained">The trained network.</param>
+    /// <param name="options">The options it was trained with.</param>
+    /// <param name="set">The images.</param>
+    /// <param name="dataset">What the images are, for the report.</param>
+    /// <param name="methods">The CAM-family methods to evaluate; null for all of them (<see cref="Methods"/>).</param>
+    /// <param name="progress">Told after each batch.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <returns>The report.</returns>
+    public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, EvaluationSet set, string dataset, IReadOnlyList<CamMethod>? methods = null, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentOutOfRangeException.ThrowIfLessThan(images, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(pairs, 1);
+        ArgumentNullException.ThrowIfNull(set);
         var model = trained.Model;
-        var data = new SyntheticShapes(options.Seed, options.ImageSize);
-        var evaluator = new ExplanationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), Methods(model), ShapesNet.Preprocessor);
-        var localization = evaluator.EvaluateLocalization(SingleObjectImages(data, images), progress, cancellationToken);
-        var discrimination = evaluator.EvaluateDiscrimination(TwoObjectImages(data, pairs), progress, cancellationToken);
+        var evaluator = new ExplanationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor);
+        var localization = evaluator.EvaluateLocalization(set.SingleObjectImages, progress, cancellationToken);
+        var discrimination = set.TwoObjectImages.Count > 0 ? evaluator.EvaluateDiscrimination(set.TwoObjectImages, progress, cancellationToken) : null;
         var summary = trained.Summary;
         return new EvaluationReport
         {
             Title = "CamSdk: Grad-CAM and its family on synthetic shapes",
             Model = $"ShapesNet ({summary.Parameters:N0} parameters; 4 convolutional blocks, global average pooling, linear head)",
             Layer = "layer4",
-            Dataset = string.Create(CultureInfo.InvariantCulture, $"SyntheticShapes (seed {options.Seed}, {options.ImageSize}×{options.ImageSize} px, version {SyntheticShapes.Version})"),
+            Dataset = dataset,
             ClassNames = SyntheticShapes.ClassNames,
             Localization = localization,
             Discrimination = discrimination,
             Training = new TrainingRecord(
-                string.Create(CultureInfo.InvariantCulture, $"ShapesNet was trained from scratch on {options.TrainingImages:N0} synthetic images for {options.Epochs} epochs (Adam, learning rate {options.LearningRate}, cosine decay, batches of {options.BatchSize})."),
+                string.Create(CultureInfo.InvariantCulture, $"ShapesNet was trained from scratch on {options.TrainingImages:N0} synthetic {options.ImageSize}×{options.ImageSize} images for {options.Epochs} epochs (Adam, learning rate {options.LearningRate}, cosine decay, batches of {options.BatchSize})."),
                 summary.EpochLosses,
                 summary.EpochAccuracies,
                 summary.HeldOutAccuracy,
@@ -89,7 +115,7 @@ public static class ShapesEvaluation
     private static IReadOnlyList<EvaluationImage> Images(SyntheticShapes data, int count, Func<int, ShapeImage> make, string name)
     {
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         return Enumerable.Range(SyntheticShapes.HeldOutStart, count).Select(index =>
         {
             var shape = make(index);

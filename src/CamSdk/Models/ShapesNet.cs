@@ -7,10 +7,10 @@ using static TorchSharp.torch;
 namespace CamSdk.Models;
 
 /// <summary>
-/// The small CNN of CamSdk's main job: four convolutional blocks (3×3 convolution, batch norm, ReLU; max pooling after the
-/// first three), global average pooling and one linear layer over the six <see cref="ShapeKind"/> classes. Because it ends in
-/// global average pooling and a linear head, CAM applies beside Grad-CAM (and equals it). At a 96×96 input its last block
-/// is 12×12 with 64 channels.
+/// The small CNN of CamSdk's main job: five 3×3 convolutions with batch norm and ReLU (the first two of stride 2), global
+/// average pooling and one linear layer over the six <see cref="ShapeKind"/> classes. Because it ends in global average
+/// pooling and a linear head, CAM applies beside Grad-CAM (and equals it). Its last block keeps a quarter of the input's
+/// resolution (16×16 at 64×64, 64 channels) and sees 31×31 pixels per position, so that its maps can localise objects.
 /// </summary>
 /// <remarks>
 /// Declared with CamSdk's attributes, so the generator gives it <c>Explain</c>, <c>ExplainGuided</c> and
@@ -32,8 +32,8 @@ public sealed partial class ShapesNet : nn.Module<Tensor, Tensor>
     {
         layer1 = Block(3, 16, stride: 2);
         layer2 = Block(16, 32, stride: 2);
-        layer3 = Block(32, 64, stride: 2);
-        layer4 = nn.Sequential(Block(64, 64, stride: 1, dilation: 2), Block(64, 64, stride: 1, dilation: 2));
+        layer3 = Block(32, 64, stride: 1);
+        layer4 = nn.Sequential(Block(64, 64, stride: 1), Block(64, 64, stride: 1));
         pool = nn.AdaptiveAvgPool2d(1);
         fc = nn.Linear(64, SyntheticShapes.ClassCount);
         RegisterComponents();
@@ -45,11 +45,11 @@ public sealed partial class ShapesNet : nn.Module<Tensor, Tensor>
     /// <summary>How images become inputs: no resizing, each channel scaled to [0, 1] and normalised with mean 0.5 and standard deviation 0.25.</summary>
     public static ImagePreprocessor Preprocessor { get; } = new() { Mean = [0.5f, 0.5f, 0.5f], Std = [0.25f, 0.25f, 0.25f] };
 
-    /// <summary>The third block, ending in max pooling (stride 8; 12×12 at a 96×96 input, 64 channels).</summary>
+    /// <summary>The third block (stride 4; 16×16 at a 64×64 input, 64 channels).</summary>
     [ExplainLayer]
     public Sequential Layer3 => layer3;
 
-    /// <summary>The last block (stride 8; 12×12 at a 96×96 input, 64 channels): the layer explained by default.</summary>
+    /// <summary>The last block, two convolutions (stride 4; 16×16 at a 64×64 input, 64 channels): the layer explained by default.</summary>
     [ExplainLayer(IsDefault = true)]
     public Sequential Layer4 => layer4;
 
@@ -64,6 +64,6 @@ public sealed partial class ShapesNet : nn.Module<Tensor, Tensor>
         return fc.call(pool.call(features).flatten(1)).MoveToOuterDisposeScope();
     }
 
-    private static Sequential Block(int input, int output, int stride, int dilation = 1) =>
-        nn.Sequential(nn.Conv2d(input, output, 3, stride: stride, padding: dilation, dilation: dilation, bias: false), nn.BatchNorm2d(output), nn.ReLU());
+    private static Sequential Block(int input, int output, int stride) =>
+        nn.Sequential(nn.Conv2d(input, output, 3, stride: stride, padding: 1, bias: false), nn.BatchNorm2d(output), nn.ReLU());
 }

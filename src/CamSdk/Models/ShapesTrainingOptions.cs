@@ -11,19 +11,19 @@ public sealed record ShapesTrainingOptions
     public int Seed { get; init; } = 2017;
 
     /// <summary>The images' side in pixels, 64 to 128.</summary>
-    public int ImageSize { get; init; } = 96;
+    public int ImageSize { get; init; } = 64;
 
     /// <summary>Training images: one-object images 0 to <c>TrainingImages − 1</c> of the dataset.</summary>
-    public int TrainingImages { get; init; } = 6_000;
+    public int TrainingImages { get; init; } = 24_000;
 
     /// <summary>Passes over the training images.</summary>
-    public int Epochs { get; init; } = 4;
+    public int Epochs { get; init; } = 3;
 
     /// <summary>Images per optimisation step.</summary>
-    public int BatchSize { get; init; } = 50;
+    public int BatchSize { get; init; } = 32;
 
     /// <summary>Adam's learning rate (decayed to zero along a cosine over the training).</summary>
-    public double LearningRate { get; init; } = 0.004;
+    public double LearningRate { get; init; } = 0.0015;
 
     /// <summary>Held-out images on which accuracy is measured after training, from <see cref="SyntheticShapes.HeldOutStart"/> on.</summary>
     public int HeldOutImages { get; init; } = 1_000;

@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using CamSdk.Datasets;
+using CamSdk.Evaluation;
+using CamSdk.Imaging;
+using CamSdk.Methods;
+using CamSdk.Models;
+using Spectre.Console;
+using TorchSharp;
+
+namespace CamSdk.Cli;
+
+/// <summary>
+/// Runs <c>camsdk evaluate</c>: the main job's evaluation (localisation, pointing game, class discrimination, report) for the
+/// built-in ShapesNet or a zoo architecture with the user's weights, on the built-in dataset or a dataset folder.
+/// </summary>
+internal sealed class EvaluateRunner(IAnsiConsole console)
+{
+    /// <summary>Exit codes: 0 done, 2 the request is invalid (the message says why).</summary>
+    internal int Run(EvaluateSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Images < 1 || settings.Pairs < 0 || settings.BatchSize < 1)
+        {
+            throw new CamException($"--images and --batch-size must be at least 1 and --pairs at least 0 (got {settings.Images}, {settings.BatchSize}, {settings.Pairs}).");
+        }
+
+        if (settings.Threads is { } threads)
+        {
+            torch.set_num_threads(threads >= 1 ? threads : throw new CamException($"--threads must be at least 1 (got {threads})."));
+        }
+
+        if (settings.Architecture is null && (settings.Weights is not null || settings.Labels is not null || settings.Layer is not null))
+        {
+            throw new CamException("--weights, --labels and --layer go with --arch: without --arch, evaluate trains (or loads) the built-in ShapesNet.");
+        }
+
+        EvaluationReport report = null!;
+        var options = new ShapesTrainingOptions { Retrain = settings.Retrain };
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var stages = new Dictionary<string, ProgressTask>();
+                var progress = new Progress<EvaluationProgress>(p =>
+                {
+                    if (!stages.TryGetValue(p.Stage, out var task))
+                    {
+                        stages[p.Stage] = task = context.AddTask($"Explaining and measuring: {p.Stage}", maxValue: p.Total);
+                    }
+
+                    task.Value = p.Completed;
+                });
+                report = settings.Architecture is null
+                    ? BuiltIn(settings, options, context, progress, cancellationToken)
+                    : Zoo(settings, options, progress, cancellationToken);
+                foreach (var task in stages.Values)
+                {
+                    task.Value = task.MaxValue;
+                }
+            });
+
+        var (html, metrics) = report.WriteTo(settings.Output);
+        var table = new Table().AddColumns("method", "top-1 loc. error", "GT-class loc. error", "pointing game");
+        foreach (var method in report.Localization.Methods)
+        {
+            table.AddRow(method.Method, Percent(method.Top1Error), Percent(method.GroundTruthClassError), Percent(method.PointingGame));
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"Accuracy {report.Localization.Accuracy:P1} on {report.Localization.Images:N0} images.");
+        console.MarkupLineInterpolated($"Report:  [bold]{html}[/]");
+        console.MarkupLineInterpolated($"Metrics: [bold]{metrics}[/]");
+        return 0;
+    }
+
+    private static EvaluationReport BuiltIn(EvaluateSettings settings, ShapesTrainingOptions options, ProgressContext context, IProgress<EvaluationProgress> progress, CancellationToken cancellationToken)
+    {
+        var training = context.AddTask("Training ShapesNet", maxValue: 1);
+        using var trained = ShapesNetTrainer.TrainOrLoad(options, new Progress<ShapesTrainingProgress>(p =>
+        {
+            training.MaxValue = p.Steps;
+            training.Value = p.Step;
+            training.Description = $"Training ShapesNet: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}";
+        }), cancellationToken);
+        training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
+        training.Value = training.MaxValue;
+        var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
+        var dataset = settings.Data ?? BuiltInName(options);
+        var methods = settings.Method is null ? null : Methods(settings.Method, () => trained.Model.Classifier);
+        return ShapesEvaluation.Evaluate(trained, options, set, dataset, methods, progress, cancellationToken);
+    }
+
+    private EvaluationReport Zoo(EvaluateSettings settings, ShapesTrainingOptions options, IProgress<EvaluationProgress> progress, CancellationToken cancellationToken)
+    {
+        var architecture = Architecture.Find(settings.Architecture!);
+        if (settings.Weights is null)
+        {
+            throw new CamException($"evaluate --arch {architecture.Name} needs --weights: a model with random weights explains nothing worth measuring.");
+        }
+
+        var (model, classCount) = ModelLoading.Load(console, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
+        using var owned = model;
+        var classNames = ModelLoading.ReadLabels(settings.Labels, classCount)
+            ?? [.. Enumerable.Range(0, classCount).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+        var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, classNames);
+        var layerName = settings.Layer ?? architecture.DefaultLayer;
+        List<CamMethod> methods = settings.Method is { } list ? [.. Methods(list, () => architecture.FindClassifier(model))] : [.. CamMethod.ByName.Values.Distinct()];
+        if (settings.Method is null && architecture.EndsInGlobalAveragePooling)
+        {
+            methods.Add(CamMethod.Cam(architecture.FindClassifier(model)));
+        }
+
+        // ImageNet's normalisation, and no resizing: boxes are in the images' own pixels.
+        var evaluator = new ExplanationEvaluator(model, architecture.FindLayer(model, layerName), methods, new ImagePreprocessor()) { BatchSize = settings.BatchSize };
+        var localization = evaluator.EvaluateLocalization(set.SingleObjectImages, progress, cancellationToken);
+        var discrimination = set.TwoObjectImages.Count > 0 ? evaluator.EvaluateDiscrimination(set.TwoObjectImages, progress, cancellationToken) : null;
+        return new EvaluationReport
+        {
+            Title = $"CamSdk: {architecture.Name} explained and measured",
+            Model = $"{architecture.Name} ({classCount} classes) with the weights {Path.GetFileName(settings.Weights)}",
+            Layer = layerName,
+            Dataset = settings.Data ?? BuiltInName(options),
+            ClassNames = classNames,
+            Localization = localization,
+            Discrimination = discrimination,
+            Facts = [new("Weights", Path.GetFullPath(settings.Weights)), new("Preprocessing", "ImageNet mean and standard deviation, no resizing")],
+        };
+    }
+
+    /// <summary>The CAM-family methods of a --method list; Guided Backpropagation and Guided Grad-CAM are always evaluated.</summary>
+    private static IReadOnlyList<CamMethod> Methods(string list, Func<torch.nn.Module<torch.Tensor, torch.Tensor>> classifier)
+    {
+        var request = MethodNames.Parse(list, classifier, batchSize: null);
+        return request.Cams.Count > 0
+            ? [.. request.Cams.Select(c => c.Method)]
+            : throw new CamException("--method names no CAM-family method; Guided Backpropagation and Guided Grad-CAM are evaluated anyway.");
+    }
+
+    private static string BuiltInName(ShapesTrainingOptions options) =>
+        string.Create(CultureInfo.InvariantCulture, $"SyntheticShapes (seed {options.Seed}, {options.ImageSize}×{options.ImageSize} px, version {SyntheticShapes.Version})");
+
+    private static EvaluationSet Folder(EvaluateSettings settings, IReadOnlyList<string> classNames)
+    {
+        var set = EvaluationFolder.Load(settings.Data!, classNames);
+        return new EvaluationSet([.. set.SingleObjectImages.Take(settings.Images)], [.. set.TwoObjectImages.Take(settings.Pairs)]);
+    }
+
+    private static string Percent(double value) => value.ToString("P1", CultureInfo.InvariantCulture);
+}

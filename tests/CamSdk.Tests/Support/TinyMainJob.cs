@@ -1,0 +1,45 @@
+using CamSdk.Evaluation;
+using CamSdk.Models;
+
+namespace CamSdk.Tests.Support;
+
+/// <summary>
+/// The main job in miniature, run once for the tests that need it: ShapesNet trained for one epoch on 64 images, then
+/// evaluated on 8 one-object and 4 two-object held-out images, its report written to a temporary folder.
+/// </summary>
+public sealed class TinyMainJob : IDisposable
+{
+    public TinyMainJob()
+    {
+        Folder = Directory.CreateTempSubdirectory("camsdk-mainjob-").FullName;
+        Options = new ShapesTrainingOptions { ImageSize = 64, TrainingImages = 64, Epochs = 1, BatchSize = 16, HeldOutImages = 16, CacheDirectory = Path.Combine(Folder, "cache") };
+        Trained = ShapesNetTrainer.TrainOrLoad(Options);
+        Report = ShapesEvaluation.Evaluate(Trained, Options, images: 8, pairs: 4);
+        (HtmlPath, MetricsPath) = Report.WriteTo(Path.Combine(Folder, "out"));
+    }
+
+    public string Folder { get; }
+
+    public ShapesTrainingOptions Options { get; }
+
+    public TrainedShapesNet Trained { get; }
+
+    public EvaluationReport Report { get; }
+
+    public string HtmlPath { get; }
+
+    public string MetricsPath { get; }
+
+    public void Dispose()
+    {
+        Trained.Dispose();
+        Directory.Delete(Folder, recursive: true);
+    }
+}
+
+/// <summary>The tests that share one <see cref="TinyMainJob"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class TinyMainJobCollection : ICollectionFixture<TinyMainJob>
+{
+    public const string Name = "Tiny main job";
+}
