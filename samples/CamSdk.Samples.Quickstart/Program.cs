@@ -13,47 +13,62 @@ using Spectre.Console;
 // CamSdk's main job: train a small CNN on seeded synthetic shapes (no download), explain held-out images with the whole
 // CAM family, Guided Backpropagation and Guided Grad-CAM, measure the Grad-CAM paper's claims, and write a report.
 //   dotnet run --project samples/CamSdk.Samples.Quickstart [-- --retrain] [-- --out DIR] [-- --images N --pairs N]
-var arguments = Arguments.Parse(args);
+if (Arguments.Parse(args) is not { } arguments)
+{
+    return 2;
+}
+
 var clock = Stopwatch.StartNew();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
 var options = new ShapesTrainingOptions { Retrain = arguments.Retrain };
-TrainedShapesNet trained = null!;
+TrainedShapesNet? trained = null;
 EvaluationReport report = null!;
-AnsiConsole.Progress()
-    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-    .Start(context =>
-    {
-        var training = context.AddTask("Training ShapesNet", maxValue: 1);
-        trained = ShapesNetTrainer.TrainOrLoad(options, new Progress<ShapesTrainingProgress>(p =>
+try
+{
+    AnsiConsole.Progress()
+        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+        .Start(context =>
         {
-            training.MaxValue = p.Steps;
-            training.Value = p.Step;
-            training.Description = $"Training ShapesNet: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}";
-        }), cancel.Token);
-        training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
-        training.Value = training.MaxValue;
+            var training = context.AddTask("Training ShapesNet", maxValue: 1);
+            trained = ShapesNetTrainer.TrainOrLoad(options, new Inline<ShapesTrainingProgress>(p =>
+            {
+                training.MaxValue = p.Steps;
+                training.Value = p.Step;
+                training.Description = $"Training ShapesNet: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}";
+            }), cancel.Token);
+            training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
+            training.Value = training.MaxValue;
 
-        var stages = new[] { "localisation", "discrimination" }.ToDictionary(s => s, s => context.AddTask($"Explaining: {s}", maxValue: 1));
-        report = ShapesEvaluation.Evaluate(trained, options, arguments.Images, arguments.Pairs, new Progress<EvaluationProgress>(p =>
-        {
-            var task = stages[p.Stage];
-            task.MaxValue = p.Total;
-            task.Value = p.Completed;
-        }), cancel.Token);
-        foreach (var task in stages.Values)
-        {
-            task.Value = task.MaxValue;
-        }
-    });
+            var stages = new[] { "localisation", "discrimination" }.ToDictionary(s => s, s => context.AddTask($"Explaining: {s}", maxValue: 1));
+            report = ShapesEvaluation.Evaluate(trained, options, arguments.Images, arguments.Pairs, new Inline<EvaluationProgress>(p =>
+            {
+                var task = stages[p.Stage];
+                task.MaxValue = p.Total;
+                task.Value = p.Completed;
+            }), cancel.Token);
+            foreach (var task in stages.Values)
+            {
+                task.Value = task.MaxValue;
+            }
+        });
+}
+catch (OperationCanceledException)
+{
+    Console.WriteLine("Cancelled: nothing was written (and no half-trained weights were cached).");
+    trained?.Dispose();
+    return 1;
+}
+
+using var _ = trained;
 
 // The generated API: ShapesNet is declared with [ExplainLayer] and [ClassHead(typeof(ShapeKind))], so its explanations
 // are typed by label and layer. Explain the first held-out star for the class Star, at the default layer:
 var star = Enumerable.Range(SyntheticShapes.HeldOutStart, 1_000).Select(new SyntheticShapes(options.Seed, options.ImageSize).SingleObject).First(s => s.Label == ShapeKind.Star);
 string starLine;
 using (var input = ShapesNet.Preprocessor.ToTensor(star.Image))
-using (var explanation = trained.Model.Explain(input, ShapeKind.Star))
+using (var explanation = trained!.Model.Explain(input, ShapeKind.Star))
 {
     var truth = star.Objects[0].Box;
     starLine = explanation.Localize() is { } box
@@ -65,40 +80,59 @@ var (html, metrics) = report.WriteTo(arguments.Output);
 var localization = report.Localization;
 var gradCam = localization.Methods.First(m => m.Method == "gradcam");
 var baseline = localization.Methods.First(m => m.Method == ExplanationEvaluator.CentredBoxKey);
-var shares = report.Discrimination!.Methods.ToDictionary(m => m.Method);
-var (gradCamShares, guidedShares) = (shares["gradcam"], shares[ExplanationEvaluator.GuidedBackpropagationKey]);
 Console.WriteLine();
 Console.WriteLine($"ShapesNet {(trained.FromCache ? "loaded from the cache" : $"trained in {trained.Summary.TrainingSeconds:F0} s and cached")}; held-out accuracy {localization.Accuracy:P1} on {localization.Images:N0} images.");
 Console.WriteLine(starLine);
 Console.WriteLine($"Localisation on {localization.Images:N0} held-out images: Grad-CAM's top-1 error {gradCam.Top1Error:P1} (a centred box: {baseline.Top1Error:P1}), " +
     $"ground-truth-class error {gradCam.GroundTruthClassError:P1}, pointing game {gradCam.PointingGame:P1}.");
-Console.WriteLine($"Two objects of different classes ({report.Discrimination.Images:N0} images): Grad-CAM puts {gradCamShares.OwnBoxShare:P1} of a class's map in its own object's box " +
-    $"and {gradCamShares.OtherBoxShare:P1} in the other's; Guided Backprop {guidedShares.OwnBoxShare:P1} and {guidedShares.OtherBoxShare:P1}.");
+if (report.Discrimination is { } discrimination)
+{
+    var shares = discrimination.Methods.ToDictionary(m => m.Method);
+    var (gradCamShares, guidedShares) = (shares["gradcam"], shares[ExplanationEvaluator.GuidedBackpropagationKey]);
+    Console.WriteLine($"Two objects of different classes ({discrimination.Images:N0} images): Grad-CAM puts {gradCamShares.OwnBoxShare:P1} of a class's map in its own object's box " +
+        $"and {gradCamShares.OtherBoxShare:P1} in the other's; Guided Backprop {guidedShares.OwnBoxShare:P1} and {guidedShares.OtherBoxShare:P1}.");
+}
+
 Console.WriteLine($"Report:  {html}");
 Console.WriteLine($"Metrics: {metrics}");
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0} s.");
-trained.Dispose();
+return 0;
 
 static string Show(BoundingBox box) => $"({box.Left}, {box.Top})–({box.Right}, {box.Bottom})";
 
 /// <summary>The main job's optional arguments.</summary>
 internal sealed record Arguments(bool Retrain, string Output, int Images, int Pairs)
 {
-    internal static Arguments Parse(string[] args)
+    /// <summary>The arguments, or null (with the reason printed) when they are wrong.</summary>
+    internal static Arguments? Parse(string[] args)
     {
         var result = new Arguments(false, "out", 1_000, 200);
         for (var i = 0; i < args.Length; i++)
         {
-            result = args[i] switch
+            int? Count(int minimum) => i + 1 < args.Length && int.TryParse(args[++i], System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= minimum ? n : null;
+            Arguments? next = args[i] switch
             {
                 "--retrain" => result with { Retrain = true },
                 "--out" when i + 1 < args.Length => result with { Output = args[++i] },
-                "--images" when i + 1 < args.Length => result with { Images = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture) },
-                "--pairs" when i + 1 < args.Length => result with { Pairs = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Options: --retrain, --out DIR, --images N, --pairs N."),
+                "--images" => Count(1) is { } images ? result with { Images = images } : null,
+                "--pairs" => Count(0) is { } pairs ? result with { Pairs = pairs } : null,
+                _ => null,
             };
+            if (next is null)
+            {
+                Console.Error.WriteLine($"Cannot use '{string.Join(' ', args)}'. Options: --retrain, --out DIR, --images N (at least 1), --pairs N (at least 0).");
+                return null;
+            }
+
+            result = next;
         }
 
         return result;
     }
+}
+
+/// <summary>Reports progress on the calling thread (<see cref="Progress{T}"/> would post to the thread pool, and a late report could land after its bar finished).</summary>
+internal sealed class Inline<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

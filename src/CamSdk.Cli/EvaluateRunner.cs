@@ -11,6 +11,7 @@ using CamSdk.Methods;
 using CamSdk.Models;
 using Spectre.Console;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace CamSdk.Cli;
 
@@ -46,7 +47,7 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
             .Start(context =>
             {
                 var stages = new Dictionary<string, ProgressTask>();
-                var progress = new Progress<EvaluationProgress>(p =>
+                var progress = new InlineProgress<EvaluationProgress>(p =>
                 {
                     if (!stages.TryGetValue(p.Stage, out var task))
                     {
@@ -81,7 +82,7 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
     private static EvaluationReport BuiltIn(EvaluateSettings settings, ShapesTrainingOptions options, ProgressContext context, IProgress<EvaluationProgress> progress, CancellationToken cancellationToken)
     {
         var training = context.AddTask("Training ShapesNet", maxValue: 1);
-        using var trained = ShapesNetTrainer.TrainOrLoad(options, new Progress<ShapesTrainingProgress>(p =>
+        using var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<ShapesTrainingProgress>(p =>
         {
             training.MaxValue = p.Steps;
             training.Value = p.Step;
@@ -92,7 +93,13 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
         var dataset = settings.Data ?? BuiltInName(options);
         var methods = settings.Method is null ? null : Methods(settings.Method, () => trained.Model.Classifier);
-        return ShapesEvaluation.Evaluate(trained, options, set, dataset, methods, progress, cancellationToken);
+        var device = ModelLoading.ParseDevice(settings.Device);
+        if (device.type != DeviceType.CPU)
+        {
+            trained.Model.to(device);
+        }
+
+        return ShapesEvaluation.Evaluate(trained, options, set, dataset, methods, settings.BatchSize, progress, cancellationToken);
     }
 
     private EvaluationReport Zoo(EvaluateSettings settings, ShapesTrainingOptions options, IProgress<EvaluationProgress> progress, CancellationToken cancellationToken)
@@ -105,8 +112,15 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
 
         var (model, classCount) = ModelLoading.Load(console, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
         using var owned = model;
+        if (settings.Data is null && classCount != SyntheticShapes.ClassCount)
+        {
+            throw new CamException(
+                $"Without --data, evaluate uses the built-in shapes, whose {SyntheticShapes.ClassCount} classes are {string.Join(", ", SyntheticShapes.ClassNames)}; these weights have {classCount} classes. " +
+                "Give --data with a folder of your images (see the README), or weights trained on the shapes.");
+        }
+
         var classNames = ModelLoading.ReadLabels(settings.Labels, classCount)
-            ?? [.. Enumerable.Range(0, classCount).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+            ?? (settings.Data is null ? SyntheticShapes.ClassNames : [.. Enumerable.Range(0, classCount).Select(i => i.ToString(CultureInfo.InvariantCulture))]);
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, classNames);
         var layerName = settings.Layer ?? architecture.DefaultLayer;
         List<CamMethod> methods = settings.Method is { } list ? [.. Methods(list, () => architecture.FindClassifier(model))] : [.. CamMethod.ByName.Values.Distinct()];

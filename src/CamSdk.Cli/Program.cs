@@ -124,14 +124,14 @@ namespace CamSdk.Cli
             return result.Invoke(new InvocationConfiguration { Output = Console.Out, Error = Console.Error });
         }
 
-        /// <summary>Runs a command; a <see cref="CamException"/> (a request that cannot be done) is printed and gives exit code 2.</summary>
+        /// <summary>Runs a command; a request that cannot be done (a <see cref="CamException"/>, a file that cannot be read or written) is printed and gives exit code 2.</summary>
         private static int Guarded(IAnsiConsole console, Func<int> command)
         {
             try
             {
                 return command();
             }
-            catch (CamException e)
+            catch (Exception e) when (e is CamException or System.IO.IOException or UnauthorizedAccessException)
             {
                 console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
                 return 2;

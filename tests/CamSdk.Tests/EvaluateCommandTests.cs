@@ -72,6 +72,15 @@ public sealed class EvaluateCommandTests() : CommandLineTests("camsdk-evaluate-"
         Assert.Equal(2, Run("evaluate", "--weights", "w.pth"));
         Assert.Contains("go with --arch", Output.ToString());
 
+        manual_seed(1);
+        using (var threeClasses = ResNet.ResNet18(numClasses: 3))
+        {
+            PyTorchPickler.PickleStateDict(PathOf("three.pth"), threeClasses.state_dict());
+        }
+
+        Assert.Equal(2, Run("evaluate", "--arch", "resnet18", "--weights", PathOf("three.pth")));
+        Assert.Contains("Without --data, evaluate uses the built-in shapes, whose 6 classes", Output.ToString());
+
         var folder = WriteFolder();
         File.AppendAllLines(Path.Combine(folder, EvaluationFolder.AnnotationsFile), ["single0.png,Hexagon,1,1,5,5"]);
         var error = Assert.Throws<CamImageException>(() => EvaluationFolder.Load(folder, SyntheticShapes.ClassNames));

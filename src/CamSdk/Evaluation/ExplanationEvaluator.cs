@@ -19,7 +19,7 @@ namespace CamSdk.Evaluation;
 /// method of the CAM family given, Guided Backpropagation, Guided Grad-CAM and a centred-box baseline.
 /// </summary>
 /// <remarks>
-/// The model is put in evaluation mode while it is measured and left as it was found. Every method explains one capture
+/// The model is put in evaluation mode while it is measured (under its lock, as an explanation is) and left as it was found. Every method explains one capture
 /// per batch (<see cref="CamExplainer.Explain(Tensor, IEnumerable{CamMethod}, CamTarget?, CancellationToken)"/>); Guided
 /// Backpropagation is one more pass, and Guided Grad-CAM its product with Grad-CAM's heatmap. Gradient pictures become
 /// maps by <see cref="LocalizationMetrics.Saliency"/>.
@@ -300,17 +300,29 @@ public sealed class ExplanationEvaluator
         return (maps, scores, top);
     }
 
+    /// <summary>
+    /// Runs with the model in evaluation mode, under the model's lock (so another explanation cannot switch modes in the
+    /// middle of a batch), and restores every module's mode afterwards, also when something throws.
+    /// </summary>
     private void WithModelInEvaluationMode(Action action)
     {
-        var training = _model.training;
-        _model.eval();
-        try
+        if (BatchSize < 1 || GalleryImages < 0 || FailureImages < 0)
         {
-            action();
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), $"BatchSize ({BatchSize}) must be at least 1, GalleryImages ({GalleryImages}) and FailureImages ({FailureImages}) at least 0.");
         }
-        finally
+
+        lock (ModelLocks.For(_model))
         {
-            _model.train(training);
+            var state = ModelState.Capture(_model);
+            state.EnterEvaluationMode();
+            try
+            {
+                action();
+            }
+            finally
+            {
+                state.Restore();
+            }
         }
     }
 

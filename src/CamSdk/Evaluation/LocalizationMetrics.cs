@@ -9,7 +9,8 @@ namespace CamSdk.Evaluation;
 /// </summary>
 /// <remarks>
 /// Maps are indexed [row, column] at the image's resolution (e.g. <see cref="CamResult.HeatmapToArray"/>). Boxes are in the
-/// image's pixels with inclusive edges; the parts of a box outside the map are ignored. A map containing NaN is rejected.
+/// image's pixels with inclusive edges. Pointing and mass count only the map's pixels, so a box reaching beyond the map
+/// gains nothing there; intersection over union compares the boxes as given. A map containing NaN is rejected.
 /// </remarks>
 public static class LocalizationMetrics
 {

@@ -27,6 +27,7 @@ internal static class ReportHtml
         figcaption { font-size: 0.75em; text-align: center; color: #3a4252; word-break: break-word; }
         .box { position: absolute; box-sizing: border-box; pointer-events: none; }
         .box.truth { border: 2px solid #22e05a; } .box.predicted { border: 2px dashed #ffb000; } .box.other { border: 2px dotted #e8e8e8; }
+        .legend span.other { border: 2px dotted #b0b0b0; background: #e8e8e8; }
         .legend span { display: inline-block; width: 1.2em; height: 0.8em; margin: 0 0.3em 0 1em; vertical-align: middle; }
         .case { font-weight: bold; margin-top: 1em; } .wrong { color: #b3261e; } .right { color: #0b6b2f; }
         """;
@@ -82,11 +83,11 @@ internal static class ReportHtml
                 .Append(Invariant($" Held-out accuracy: <b>{training.HeldOutAccuracy:P1}</b> on {training.HeldOutImages:N0} images. "));
         }
 
-        html.Append(Encode($"{report.Model} is explained at its layer '{report.Layer}' on {localization.Images:N0} held-out images of {report.Dataset}; " +
-            $"it classifies {localization.Accuracy:P1} of them correctly ({localization.Misclassified:N0} misclassified)."));
+        html.Append(Encode(Invariant($"{report.Model} is explained at its layer '{report.Layer}' on {localization.Images:N0} images of {report.Dataset}; ",
+            $"it classifies {localization.Accuracy:P1} of them correctly ({localization.Misclassified:N0} misclassified).")));
         if (localization.Methods.FirstOrDefault(m => m.Method == "gradcam") is { } gradCam)
         {
-            html.Append(Encode($" Grad-CAM's top-1 localisation error is {gradCam.Top1Error:P1} and its pointing game {gradCam.PointingGame:P1}."));
+            html.Append(Encode(Invariant($" Grad-CAM's top-1 localisation error is {gradCam.Top1Error:P1} and its pointing game {gradCam.PointingGame:P1}.")));
         }
 
         html.Append("</p>\n<table class=\"facts\">\n");
@@ -116,11 +117,11 @@ internal static class ReportHtml
     {
         var localization = report.Localization;
         html.Append("<h2 id=\"localisation\">Weakly-supervised localisation</h2>\n<p class=\"note\">")
-            .Append(Encode($"The Grad-CAM paper's protocol (section 4.1) on {localization.Images:N0} one-object images: each method's map for a class is thresholded at " +
-                $"{CamLocalizer.DefaultThreshold:P0} of its maximum, and the box around the largest connected segment is compared with the ground truth. " +
-                $"A localisation is right when the intersection over union is at least {LocalizationMetrics.IouThreshold:0.0}. Top-1 error also counts every image whose " +
-                "predicted class is wrong; ground-truth-class error explains the true class. The pointing game counts the maps whose maximum lies inside the ground-truth box. " +
-                $"The centred-box baseline predicts a {localization.MeanBoxSize.Width}×{localization.MeanBoxSize.Height} box (the ground truth's mean size) in the middle of every image. Lower errors and a higher pointing game are better; the best are in bold."))
+            .Append(Encode(Invariant($"The Grad-CAM paper's protocol (section 4.1) on {localization.Images:N0} one-object images: each method's map for a class is thresholded at ",
+                $"{CamLocalizer.DefaultThreshold:P0} of its maximum, and the box around the largest connected segment is compared with the ground truth. ",
+                $"A localisation is right when the intersection over union is at least {LocalizationMetrics.IouThreshold:0.0}. Top-1 error also counts every image whose ",
+                $"predicted class is wrong; ground-truth-class error explains the true class. The pointing game counts the maps whose maximum lies inside the ground-truth box. ",
+                $"The centred-box baseline predicts a {localization.MeanBoxSize.Width}×{localization.MeanBoxSize.Height} box (the ground truth's mean size) in the middle of every image. Lower errors and a higher pointing game are better; the best are in bold.")))
             .Append("</p>\n<table class=\"metrics\" id=\"localisation-table\">\n<thead><tr><th>method</th><th>top-1 loc. error</th><th>ground-truth-class loc. error</th><th>pointing game</th></tr></thead>\n<tbody>\n");
         var explained = localization.Methods.Where(m => m.Method != ExplanationEvaluator.CentredBoxKey).ToList();
         var (bestTop1, bestTruth, bestPointing) = (explained.Min(m => m.Top1Error), explained.Min(m => m.GroundTruthClassError), explained.Max(m => m.PointingGame));
@@ -147,9 +148,9 @@ internal static class ReportHtml
     private static void Discrimination(StringBuilder html, EvaluationReport report, DiscriminationEvaluation discrimination)
     {
         html.Append("<h2 id=\"discrimination\">Class discrimination</h2>\n<p class=\"note\">")
-            .Append(Encode($"On {discrimination.Images:N0} images with two objects of different classes, each object's class is explained, and each map's mass " +
-                "(the sum of its values) is split into the share inside the explained object's own box and the share inside the other object's box. " +
-                "A class-discriminative method puts its mass on its own object; the paper shows that Guided Backpropagation is not class-discriminative, so its two shares should be close."))
+            .Append(Encode(Invariant($"On {discrimination.Images:N0} images with two objects of different classes, each object's class is explained, and each map's mass ",
+                $"(the sum of its values) is split into the share inside the explained object's own box and the share inside the other object's box. ",
+                $"A class-discriminative method puts its mass on its own object; the paper shows that Guided Backpropagation is not class-discriminative, so its two shares should be close.")))
             .Append("</p>\n<table class=\"metrics\" id=\"discrimination-table\">\n<thead><tr><th>method</th><th>share in own box</th><th>share in other box</th><th>margin</th></tr></thead>\n<tbody>\n");
         var bestMargin = discrimination.Methods.Max(m => m.Margin);
         foreach (var method in discrimination.Methods)
@@ -169,7 +170,7 @@ internal static class ReportHtml
 
     private static void Gallery(StringBuilder html, EvaluationReport report)
     {
-        html.Append("<h2 id=\"gallery\">Explanations of held-out images</h2>\n<p class=\"note\">The first held-out images, each explained for its true class by every method. " +
+        html.Append("<h2 id=\"gallery\">Explanations of evaluated images</h2>\n<p class=\"note\">The first evaluated images, each explained for its true class by every method. " +
             "CAM-family maps are drawn over the image (blue low, red high); Guided Backpropagation and Guided Grad-CAM are shown as gradient pictures. " +
             "The box predicted from each map is dashed.</p>\n");
         Legend(html, "ground truth", "predicted box");
@@ -187,10 +188,10 @@ internal static class ReportHtml
     {
         var localization = report.Localization;
         html.Append("<h2 id=\"failures\">Misclassified images</h2>\n<p class=\"note\">")
-            .Append(Encode($"{localization.Misclassified:N0} of {localization.Images:N0} images were misclassified. For the first of them, the maps of the two highest-scoring " +
-                "classes show what the model saw for each (the Grad-CAM paper's failure-mode analysis: a wrong prediction often has a reasonable explanation)."))
+            .Append(Encode(Invariant($"{localization.Misclassified:N0} of {localization.Images:N0} images were misclassified. For the first of them, the maps of the two highest-scoring ",
+                $"classes show what the model saw for each (the Grad-CAM paper's failure-mode analysis: a wrong prediction often has a reasonable explanation).")))
             .Append("</p>\n");
-        if (localization.Failures.Count == 0)
+        if (localization.Misclassified == 0)
         {
             html.Append("<p>No image was misclassified.</p>\n");
             return;
@@ -249,7 +250,7 @@ internal static class ReportHtml
 
     private static void Legend(StringBuilder html, string solid, string dashed) =>
         html.Append("<p class=\"legend\"><span style=\"border:2px solid #22e05a\"></span>").Append(Encode(solid))
-            .Append(solid == "ground truth" ? "<span style=\"border:2px dashed #ffb000\"></span>" : "<span style=\"border:2px dotted #b0b0b0\"></span>")
+            .Append(solid == "ground truth" ? "<span style=\"border:2px dashed #ffb000\"></span>" : "<span class=\"other\"></span>")
             .Append(Encode(dashed)).Append("</p>\n");
 
     private static void Plot(StringBuilder html, byte[] png, string alt) =>
@@ -274,5 +275,5 @@ internal static class ReportHtml
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    private static string Invariant(params FormattableString[] parts) => string.Concat(parts.Select(p => p.ToString(CultureInfo.InvariantCulture)));
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -46,7 +47,7 @@ internal static class ReportMetrics
             ["localization"] = new JsonObject
             {
                 ["images"] = localization.Images,
-                ["threshold"] = (double)CamLocalizer.DefaultThreshold,
+                ["threshold"] = Math.Round((double)CamLocalizer.DefaultThreshold, 6),
                 ["iou_threshold"] = LocalizationMetrics.IouThreshold,
                 ["centred_box"] = new JsonObject { ["width"] = localization.MeanBoxSize.Width, ["height"] = localization.MeanBoxSize.Height },
                 ["methods"] = new JsonObject(localization.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, new JsonObject

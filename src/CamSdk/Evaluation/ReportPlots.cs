@@ -13,7 +13,7 @@ internal static class ReportPlots
     /// <summary>Horizontal bars grouped by method, top to bottom in the given order: one bar per series in each group, the methods' names beside them.</summary>
     internal static byte[] GroupedBars(string title, string valueLabel, IReadOnlyList<string> groups, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series, int width = 760, int? height = null)
     {
-        return Draw(width, height ?? (110 + (groups.Count * 16 * (series.Count + 1))), plot =>
+        return Draw(width, height ?? (150 + (groups.Count * 16 * (series.Count + 1))), plot =>
         {
             var palette = new ScottPlot.Palettes.Category10();
             var stride = series.Count + 1;
@@ -30,14 +30,14 @@ internal static class ReportPlots
             plot.Axes.Left.MajorTickStyle.Length = 0;
             plot.Axes.SetLimitsX(0, Math.Max(1.0, series.SelectMany(s => s.Values).DefaultIfEmpty(0).Max()) * 1.02);
             plot.Axes.SetLimitsY(-(groups.Count * stride) + 0.5, 0.5);
-            plot.ShowLegend(Alignment.LowerRight);
+            plot.ShowLegend(Edge.Bottom);
             plot.Title(title);
             plot.XLabel(valueLabel);
         });
     }
 
     /// <summary>Training curves: the loss (left axis) and the accuracy (right axis) per epoch.</summary>
-    internal static byte[] TrainingCurves(IReadOnlyList<double> losses, IReadOnlyList<double> accuracies, int width = 520, int height = 300)
+    internal static byte[] TrainingCurves(IReadOnlyList<double> losses, IReadOnlyList<double> accuracies, int width = 520, int height = 340)
     {
         return Draw(width, height, plot =>
         {
@@ -49,7 +49,7 @@ internal static class ReportPlots
             accuracy.Axes.YAxis = plot.Axes.Right;
             plot.Axes.Right.Label.Text = "accuracy (%)";
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(epochs, [.. epochs.Select(e => e.ToString("0", System.Globalization.CultureInfo.InvariantCulture))]);
-            plot.ShowLegend(Alignment.UpperCenter);
+            plot.ShowLegend(Edge.Bottom);
             plot.Title("Training");
             plot.XLabel("epoch");
             plot.YLabel("cross-entropy");

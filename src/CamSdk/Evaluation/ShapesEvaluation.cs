@@ -65,7 +65,7 @@ public static class ShapesEvaluation
     {
         ArgumentNullException.ThrowIfNull(options);
         var dataset = string.Create(CultureInfo.InvariantCulture, $"SyntheticShapes (seed {options.Seed}, {options.ImageSize}×{options.ImageSize} px, version {SyntheticShapes.Version})");
-        return Evaluate(trained, options, BuiltInSet(options, images, pairs), dataset, null, progress, cancellationToken);
+        return Evaluate(trained, options, BuiltInSet(options, images, pairs), dataset, null, progress: progress, cancellationToken: cancellationToken);
     }
 
     /// <summary>Explains and measures a trained network on the given images (e.g. a folder read by <see cref="EvaluationFolder.Load"/>).</summary>
@@ -74,16 +74,17 @@ public static class ShapesEvaluation
     /// <param name="set">The images.</param>
     /// <param name="dataset">What the images are, for the report.</param>
     /// <param name="methods">The CAM-family methods to evaluate; null for all of them (<see cref="Methods"/>).</param>
+    /// <param name="batchSize">Images per explanation batch.</param>
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The report.</returns>
-    public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, EvaluationSet set, string dataset, IReadOnlyList<CamMethod>? methods = null, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, EvaluationSet set, string dataset, IReadOnlyList<CamMethod>? methods = null, int batchSize = 16, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(set);
         var model = trained.Model;
-        var evaluator = new ExplanationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor);
+        var evaluator = new ExplanationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor) { BatchSize = batchSize };
         var localization = evaluator.EvaluateLocalization(set.SingleObjectImages, progress, cancellationToken);
         var discrimination = set.TwoObjectImages.Count > 0 ? evaluator.EvaluateDiscrimination(set.TwoObjectImages, progress, cancellationToken) : null;
         var summary = trained.Summary;

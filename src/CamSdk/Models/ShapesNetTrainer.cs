@@ -66,14 +66,25 @@ public static class ShapesNetTrainer
             return cached;
         }
 
-        var (model, summary) = Train(options, progress, cancellationToken);
         Directory.CreateDirectory(directory);
-        // Write beside the final names, then move: a run killed half-way leaves no half-written cache entry.
-        var temporary = $"{stem}.{Environment.ProcessId}.tmp";
-        model.save_safetensors(temporary);
-        File.Move(temporary, weightsPath, overwrite: true);
-        File.WriteAllText(temporary, JsonSerializer.Serialize(summary));
-        File.Move(temporary, summaryPath, overwrite: true);
+        var (model, summary) = Train(options, progress, cancellationToken);
+        // Write beside the final names, then move, the summary last: an entry counts once its summary is there, a run
+        // killed half-way leaves no half-written file, and two runs writing the same entry each move whole files.
+        var temporary = $"{stem}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            model.save_safetensors(temporary);
+            File.Move(temporary, weightsPath, overwrite: true);
+            File.WriteAllText(temporary, JsonSerializer.Serialize(summary));
+            File.Move(temporary, summaryPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            model.Dispose();
+            throw new CamWeightsException($"Trained ShapesNet, but could not cache its weights in '{directory}': {e.Message} Set ShapesTrainingOptions.CacheDirectory (or XDG_CACHE_HOME) to a writable folder.", e);
+        }
+
         return new TrainedShapesNet(model, summary, FromCache: false, weightsPath);
     }
 
@@ -127,7 +138,7 @@ public static class ShapesNetTrainer
         {
             var stepsPerEpoch = (options.TrainingImages + options.BatchSize - 1) / options.BatchSize;
             var steps = stepsPerEpoch * options.Epochs;
-            var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
+            using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
             var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, steps);
             var (losses, accuracies) = (new List<double>(), new List<double>());
             var order = new Random(options.Seed);

@@ -56,6 +56,12 @@ public sealed record ShapesTrainingOptions
                 nameof(TrainingImages), $"TrainingImages ({TrainingImages}), Epochs ({Epochs}), BatchSize ({BatchSize}) and HeldOutImages ({HeldOutImages}) must all be at least 1.");
         }
 
+        if (TrainingImages > SyntheticShapes.HeldOutStart || HeldOutImages > int.MaxValue - SyntheticShapes.HeldOutStart)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(TrainingImages), $"At most {SyntheticShapes.HeldOutStart:N0} training images: the held-out images start at index {SyntheticShapes.HeldOutStart:N0} and must not be trained on.");
+        }
+
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
         {
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive finite number.");
