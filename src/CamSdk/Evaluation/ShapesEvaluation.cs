@@ -91,7 +91,7 @@ public static class ShapesEvaluation
         return new EvaluationReport
         {
             Title = "CamSdk: Grad-CAM and its family on synthetic shapes",
-            Model = $"ShapesNet ({summary.Parameters:N0} parameters; 4 convolutional blocks, global average pooling, linear head)",
+            Model = $"ShapesNet ({summary.Parameters:N0} parameters; input instance normalisation, five convolutions in four blocks, global average pooling, linear head)",
             Layer = "layer4",
             Dataset = dataset,
             ClassNames = SyntheticShapes.ClassNames,

@@ -7,8 +7,10 @@ using static TorchSharp.torch;
 namespace CamSdk.Models;
 
 /// <summary>
-/// The small CNN of CamSdk's main job: five 3×3 convolutions with batch norm and ReLU (the first two of stride 2), global
-/// average pooling and one linear layer over the six <see cref="ShapeKind"/> classes. Because it ends in global average
+/// The small CNN of CamSdk's main job: each image's colour channels standardised (instance normalisation, which removes
+/// the dataset's random colour cast and lets training start learning shapes at once), five 3×3 convolutions with batch
+/// norm and ReLU (the first two of stride 2), global average pooling and one linear layer over the six
+/// <see cref="ShapeKind"/> classes. Because it ends in global average
 /// pooling and a linear head, CAM applies beside Grad-CAM (and equals it). Its last block keeps a quarter of the input's
 /// resolution (16×16 at 64×64, 64 channels) and sees 31×31 pixels per position, so that its maps can localise objects.
 /// </summary>
@@ -30,7 +32,7 @@ public sealed partial class ShapesNet : nn.Module<Tensor, Tensor>
     /// <summary>Creates the network with PyTorch's default initialisation (call <c>torch.manual_seed</c> first for the same weights).</summary>
     public ShapesNet() : base(nameof(ShapesNet))
     {
-        layer1 = Block(3, 16, stride: 2);
+        layer1 = nn.Sequential(nn.InstanceNorm2d(3), Block(3, 16, stride: 2));
         layer2 = Block(16, 32, stride: 2);
         layer3 = Block(32, 64, stride: 1);
         layer4 = nn.Sequential(Block(64, 64, stride: 1), Block(64, 64, stride: 1));
@@ -40,7 +42,7 @@ public sealed partial class ShapesNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The architecture's version: part of the cache key of trained weights, changed whenever the layers change.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>How images become inputs: no resizing, each channel scaled to [0, 1] and normalised with mean 0.5 and standard deviation 0.25.</summary>
     public static ImagePreprocessor Preprocessor { get; } = new() { Mean = [0.5f, 0.5f, 0.5f], Std = [0.25f, 0.25f, 0.25f] };

@@ -14,7 +14,7 @@ public sealed record ShapesTrainingOptions
     public int ImageSize { get; init; } = 64;
 
     /// <summary>Training images: one-object images 0 to <c>TrainingImages − 1</c> of the dataset.</summary>
-    public int TrainingImages { get; init; } = 24_000;
+    public int TrainingImages { get; init; } = 16_000;
 
     /// <summary>Passes over the training images.</summary>
     public int Epochs { get; init; } = 3;
