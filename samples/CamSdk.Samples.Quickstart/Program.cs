@@ -60,6 +60,12 @@ catch (OperationCanceledException)
     trained?.Dispose();
     return 1;
 }
+catch (CamSdk.CamException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    trained?.Dispose();
+    return 2;
+}
 
 using var _ = trained;
 

@@ -54,6 +54,7 @@ public static class ShapesNetTrainer
     /// <param name="cancellationToken">Stops training between steps.</param>
     /// <returns>The network, in evaluation mode, with its training summary.</returns>
     /// <exception cref="OperationCanceledException">Cancelled; nothing is cached.</exception>
+    /// <exception cref="CamWeightsException">The cache folder cannot be created or written.</exception>
     public static TrainedShapesNet TrainOrLoad(ShapesTrainingOptions? options = null, IProgress<ShapesTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new ShapesTrainingOptions();
@@ -66,7 +67,15 @@ public static class ShapesNetTrainer
             return cached;
         }
 
-        Directory.CreateDirectory(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CamWeightsException($"Cannot create the weights cache '{directory}': {e.Message} Set ShapesTrainingOptions.CacheDirectory (or XDG_CACHE_HOME) to a writable folder.", e);
+        }
+
         var (model, summary) = Train(options, progress, cancellationToken);
         // Write beside the final names, then move, the summary last: an entry counts once its summary is there, a run
         // killed half-way leaves no half-written file, and two runs writing the same entry each move whole files.
