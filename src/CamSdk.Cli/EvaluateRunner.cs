@@ -91,7 +91,7 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
         training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
         training.Value = training.MaxValue;
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
-        var dataset = settings.Data ?? BuiltInName(options);
+        var dataset = settings.Data ?? ShapesEvaluation.DatasetName(options);
         var methods = settings.Method is null ? null : Methods(settings.Method, () => trained.Model.Classifier);
         var device = ModelLoading.ParseDevice(settings.Device);
         if (device.type != DeviceType.CPU)
@@ -138,7 +138,7 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
             Title = $"CamSdk: {architecture.Name} explained and measured",
             Model = $"{architecture.Name} ({classCount} classes) with the weights {Path.GetFileName(settings.Weights)}",
             Layer = layerName,
-            Dataset = settings.Data ?? BuiltInName(options),
+            Dataset = settings.Data ?? ShapesEvaluation.DatasetName(options),
             ClassNames = classNames,
             Localization = localization,
             Discrimination = discrimination,

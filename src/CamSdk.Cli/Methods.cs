@@ -20,8 +20,8 @@ internal sealed record MethodRequest(IReadOnlyList<(string Name, CamMethod Metho
 internal static class MethodNames
 {
     internal const string Cam = "cam";
-    internal const string GuidedBackprop = "guided-backprop";
-    internal const string GuidedGradCam = "guided-gradcam";
+    internal const string GuidedBackprop = Evaluation.ExplanationEvaluator.GuidedBackpropagationKey;
+    internal const string GuidedGradCam = Evaluation.ExplanationEvaluator.GuidedGradCamKey;
 
     /// <summary>Every name <c>--method</c> accepts.</summary>
     internal static IReadOnlyList<string> All { get; } = [.. CamMethod.ByName.Keys, Cam, GuidedBackprop, GuidedGradCam];

@@ -86,6 +86,21 @@ public sealed class PicturesTests
         Assert.Equal(((byte)0, (byte)0, (byte)0), drawn[2, 2]);
         var captioned = CamPictures.DrawBox(image, new BoundingBox(4, 5, 14, 15), "cat");
         Assert.True(captioned.Pixels.Count(p => p == 255) > drawn.Pixels.Count(p => p == 255), "the caption adds its background");
+
+        // The caption's letters are drawn in black on that green background, with CamSdk's own font on any system.
+        // A white image, so that only the letters can be dark there.
+        var labelled = CamPictures.DrawBox(new RgbImage(120, 120, [.. Enumerable.Repeat((byte)255, 120 * 120 * 3)]), new BoundingBox(20, 40, 100, 100), "Square");
+        var letters = 0;
+        for (var y = 30; y < 40; y++)
+        {
+            for (var x = 20; x < 60; x++)
+            {
+                var (r, g, b) = labelled[x, y];
+                letters += r < 100 && g < 100 && b < 100 ? 1 : 0;
+            }
+        }
+
+        Assert.True(letters > 20, $"The caption's letters were not drawn ({letters} dark pixels on its label).");
     }
 
     [Fact]

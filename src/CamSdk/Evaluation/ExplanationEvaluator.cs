@@ -40,6 +40,7 @@ public sealed class ExplanationEvaluator
     private readonly GuidedBackpropagation _guided;
     private readonly IReadOnlyList<CamMethod> _methods;
     private readonly IReadOnlyList<CamMethod> _computed;
+    private readonly IReadOnlyList<string> _keys;
     private readonly ImagePreprocessor _preprocessor;
 
     /// <summary>Creates an evaluator.</summary>
@@ -71,6 +72,7 @@ public sealed class ExplanationEvaluator
         // Guided Grad-CAM is Guided Backpropagation times Grad-CAM: compute Grad-CAM even when it is not evaluated itself.
         _computed = methods.Any(m => m.Name == CamMethod.GradCam.Name) ? methods : [.. methods, CamMethod.GradCam];
         _preprocessor = preprocessor;
+        _keys = [.. methods.Select(KeyOf), GuidedBackpropagationKey, GuidedGradCamKey];
         _explainer = new CamExplainer(model, layer);
         _guided = new GuidedBackpropagation(model);
     }
@@ -114,7 +116,7 @@ public sealed class ExplanationEvaluator
     public LocalizationEvaluation EvaluateLocalization(IReadOnlyList<EvaluationImage> images, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Require(images, objects: 1);
-        var keys = Keys();
+        var keys = _keys;
         var (top1, groundTruth, pointing) = (new int[keys.Count + 1], new int[keys.Count + 1], new int[keys.Count + 1]);
         var boxSize = ((int)Math.Round(images.Average(i => i.Objects[0].Box.Width)), (int)Math.Round(images.Average(i => i.Objects[0].Box.Height)));
         var (right, gallery, failures) = (0, new List<ExplainedImage>(), new List<(EvaluationImage Image, int[] Top)>());
@@ -186,7 +188,7 @@ public sealed class ExplanationEvaluator
     public DiscriminationEvaluation EvaluateDiscrimination(IReadOnlyList<EvaluationImage> images, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Require(images, objects: 2);
-        var keys = Keys();
+        var keys = _keys;
         var (own, other) = (new double[keys.Count], new double[keys.Count]);
         var gallery = new List<ExplainedImage>();
         WithModelInEvaluationMode(() =>
@@ -230,8 +232,6 @@ public sealed class ExplanationEvaluator
         var methods = keys.Select((key, m) => new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)).ToArray();
         return new DiscriminationEvaluation(methods, images.Count, gallery);
     }
-
-    private List<string> Keys() => [.. _methods.Select(KeyOf), GuidedBackpropagationKey, GuidedGradCamKey];
 
     private IReadOnlyList<ExplainedImage> ExplainFailures(List<(EvaluationImage Image, int[] Top)> failures, CancellationToken cancellationToken)
     {
@@ -280,10 +280,10 @@ public sealed class ExplanationEvaluator
         for (var i = 0; i < images.Length; i++)
         {
             var row = new List<ExplainedMap>();
-            foreach (var method in _methods)
+            for (var m = 0; m < _methods.Count; m++)
             {
-                var map = cams[method].HeatmapToArray(i);
-                row.Add(new ExplainedMap(KeyOf(method), map, CamLocalizer.Localize(map), null));
+                var map = cams[_methods[m]].HeatmapToArray(i);
+                row.Add(new ExplainedMap(_keys[m], map, CamLocalizer.Localize(map), null));
             }
 
             foreach (var (key, values, picture) in new[] { (GuidedBackpropagationKey, saliency.Item1, gradients), (GuidedGradCamKey, saliency.Item2, guidedGradCam) })

@@ -46,7 +46,7 @@ public static class LocalizationMetrics
     /// <returns>True for a hit.</returns>
     public static bool PointingGameHit(float[,] map, BoundingBox truth)
     {
-        var max = Maximum(map);
+        var max = CamLocalizer.Maximum(map);
         if (!(max > 0))
         {
             return false;
@@ -75,7 +75,7 @@ public static class LocalizationMetrics
     /// <returns>A share in [0, 1].</returns>
     public static double MassShare(float[,] map, BoundingBox box)
     {
-        Maximum(map);
+        CamLocalizer.Maximum(map);
         var (inside, total) = (0.0, 0.0);
         for (var row = 0; row < map.GetLength(0); row++)
         {
@@ -136,21 +136,4 @@ public static class LocalizationMetrics
 
     private static bool Contains(BoundingBox box, int row, int column) =>
         row >= box.Top && row <= box.Bottom && column >= box.Left && column <= box.Right;
-
-    private static float Maximum(float[,] map)
-    {
-        ArgumentNullException.ThrowIfNull(map);
-        var max = float.NegativeInfinity;
-        foreach (var value in map)
-        {
-            if (float.IsNaN(value))
-            {
-                throw new ArgumentException("The map contains NaN: the explanation that made it failed numerically.", nameof(map));
-            }
-
-            max = Math.Max(max, value);
-        }
-
-        return max;
-    }
 }

@@ -59,7 +59,7 @@ internal static class ReportHtml
                 {
                     var own = image.Image.Objects.First(o => o.ClassIndex == explained.ClassIndex).Box;
                     var other = image.Image.Objects.First(o => o.ClassIndex != explained.ClassIndex).Box;
-                    Row(html, report, image.Image.Image, $"explaining {ClassName(report, explained.ClassIndex)}", explained, [(own, "truth"), (other, "other")], predictedBoxes: false);
+                    Row(html, image.Image.Image, $"explaining {ClassName(report, explained.ClassIndex)}", explained, [(own, "truth"), (other, "other")], predictedBoxes: false);
                 }
             }
         }
@@ -180,7 +180,7 @@ internal static class ReportHtml
             var verdict = image.PredictedClass == truth.ClassIndex ? "right" : "wrong";
             html.Append("<p class=\"case\">").Append(Encode(image.Image.Name)).Append(": ").Append(Encode(ClassName(report, truth.ClassIndex)))
                 .Append(", predicted <span class=\"").Append(verdict).Append("\">").Append(Encode(ClassName(report, image.PredictedClass))).Append("</span></p>\n");
-            Row(html, report, image.Image.Image, "image", image.Classes[0], [(truth.Box, "truth")], predictedBoxes: true);
+            Row(html, image.Image.Image, "image", image.Classes[0], [(truth.Box, "truth")], predictedBoxes: true);
         }
     }
 
@@ -206,7 +206,7 @@ internal static class ReportHtml
             for (var rank = 0; rank < image.Classes.Count; rank++)
             {
                 var explained = image.Classes[rank];
-                Row(html, report, image.Image.Image, Invariant($"top-{rank + 1}: {ClassName(report, explained.ClassIndex)} ({explained.Score:F2})"), explained, [(truth.Box, "truth")], predictedBoxes: true);
+                Row(html, image.Image.Image, Invariant($"top-{rank + 1}: {ClassName(report, explained.ClassIndex)} ({explained.Score:F2})"), explained, [(truth.Box, "truth")], predictedBoxes: true);
             }
         }
     }
@@ -221,7 +221,7 @@ internal static class ReportHtml
             .Append("</p>\n<p class=\"note\">Made by CamSdk ").Append(Encode(typeof(ReportHtml).Assembly.GetName().Version?.ToString() ?? "")).Append(".</p>\n");
     }
 
-    private static void Row(StringBuilder html, EvaluationReport report, RgbImage image, string caption, ExplainedClass explained, IReadOnlyList<(BoundingBox Box, string Kind)> boxes, bool predictedBoxes)
+    private static void Row(StringBuilder html, RgbImage image, string caption, ExplainedClass explained, IReadOnlyList<(BoundingBox Box, string Kind)> boxes, bool predictedBoxes)
     {
         html.Append("<div class=\"row\">");
         Figure(html, image, caption, boxes);
@@ -233,7 +233,6 @@ internal static class ReportHtml
         }
 
         html.Append("</div>\n");
-        _ = report;
     }
 
     private static void Figure(StringBuilder html, RgbImage image, string caption, IReadOnlyList<(BoundingBox Box, string Kind)> boxes)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using CamSdk.Internal;
 using ScottPlot;
 
 namespace CamSdk.Evaluation;
@@ -9,6 +10,14 @@ namespace CamSdk.Evaluation;
 internal static class ReportPlots
 {
     private static readonly object Gate = new();
+
+    /// <summary>ScottPlot draws text only with a registered font file: register CamSdk's own once, as the default.</summary>
+    private static readonly Lazy<bool> FontRegistered = new(() =>
+    {
+        ScottPlot.Fonts.AddFontFile(EmbeddedFont.Name, EmbeddedFont.Path);
+        ScottPlot.Fonts.Default = EmbeddedFont.Name;
+        return true;
+    });
 
     /// <summary>Horizontal bars grouped by method, top to bottom in the given order: one bar per series in each group, the methods' names beside them.</summary>
     internal static byte[] GroupedBars(string title, string valueLabel, IReadOnlyList<string> groups, IReadOnlyList<(string Name, IReadOnlyList<double> Values)> series, int width = 760, int? height = null)
@@ -58,13 +67,13 @@ internal static class ReportPlots
 
     private static byte[] Draw(int width, int height, Action<Plot> build)
     {
-        ReportFont.EnsureRegistered();
+        _ = FontRegistered.Value;
         // ScottPlot's font registry is global: draw one plot at a time.
         lock (Gate)
         {
             var plot = new Plot();
             build(plot);
-            plot.Font.Set(ReportFont.Name);
+            plot.Font.Set(EmbeddedFont.Name);
             return plot.GetImageBytes(width, height, ImageFormat.Png);
         }
     }

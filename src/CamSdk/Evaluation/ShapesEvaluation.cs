@@ -50,6 +50,15 @@ public static class ShapesEvaluation
         return new EvaluationSet(SingleObjectImages(data, images), TwoObjectImages(data, pairs));
     }
 
+    /// <summary>How reports name the built-in dataset the options train on, e.g. <c>SyntheticShapes (seed 2017, 64×64 px, version 1)</c>.</summary>
+    /// <param name="options">The training options.</param>
+    /// <returns>The name.</returns>
+    public static string DatasetName(ShapesTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return string.Create(CultureInfo.InvariantCulture, $"SyntheticShapes (seed {options.Seed}, {options.ImageSize}×{options.ImageSize} px, version {SyntheticShapes.Version})");
+    }
+
     /// <summary>
     /// Explains and measures a trained network on the built-in held-out images: localisation on <paramref name="images"/>
     /// one-object images, class discrimination on <paramref name="pairs"/> two-object images.
@@ -64,8 +73,7 @@ public static class ShapesEvaluation
     public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 1_000, int pairs = 200, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var dataset = string.Create(CultureInfo.InvariantCulture, $"SyntheticShapes (seed {options.Seed}, {options.ImageSize}×{options.ImageSize} px, version {SyntheticShapes.Version})");
-        return Evaluate(trained, options, BuiltInSet(options, images, pairs), dataset, null, progress: progress, cancellationToken: cancellationToken);
+        return Evaluate(trained, options, BuiltInSet(options, images, pairs), DatasetName(options), null, progress: progress, cancellationToken: cancellationToken);
     }
 
     /// <summary>Explains and measures a trained network on the given images (e.g. a folder read by <see cref="EvaluationFolder.Load"/>).</summary>

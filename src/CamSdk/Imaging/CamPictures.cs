@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using CamSdk.Internal;
 using CamSdk.Localization;
 using SkiaSharp;
 using TorchSharp;
@@ -113,7 +114,7 @@ public static class CamPictures
             canvas.DrawRect(box.Left + (stroke / 2), box.Top + (stroke / 2), box.Width - stroke, box.Height - stroke, paint);
             if (!string.IsNullOrEmpty(caption))
             {
-                using var font = new SKFont(CaptionTypeface.Value, Math.Max(10f, image.Height / 20f));
+                using var font = new SKFont(EmbeddedFont.Typeface, Math.Max(10f, image.Height / 20f));
                 var width = font.MeasureText(caption);
                 var top = Math.Max(0f, box.Top - font.Size - 2);
                 using var background = new SKPaint { Color = new SKColor(0, 255, 0), Style = SKPaintStyle.Fill };
@@ -125,44 +126,6 @@ public static class CamPictures
 
         return RgbImage.FromBitmap(bitmap);
     }
-
-    /// <summary>
-    /// A typeface that has glyphs: SkiaSharp's Linux build without dependencies has no font manager, so its default
-    /// typeface draws nothing; then a TrueType font of the system is loaded from its file (DejaVu Sans on Debian).
-    /// </summary>
-    private static readonly Lazy<SKTypeface> CaptionTypeface = new(() =>
-    {
-        static bool HasGlyphs(SKTypeface? typeface)
-        {
-            if (typeface is null)
-            {
-                return false;
-            }
-
-            using var font = new SKFont(typeface, 12);
-            return font.MeasureText("Ag") > 0;
-        }
-
-        if (HasGlyphs(SKTypeface.Default))
-        {
-            return SKTypeface.Default;
-        }
-
-        string[] candidates = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf"];
-        foreach (var path in candidates.Where(System.IO.File.Exists).Concat(
-            System.IO.Directory.Exists("/usr/share/fonts") ? System.IO.Directory.EnumerateFiles("/usr/share/fonts", "*.ttf", System.IO.SearchOption.AllDirectories) : []))
-        {
-            var typeface = SKTypeface.FromFile(path);
-            if (HasGlyphs(typeface))
-            {
-                return typeface;
-            }
-
-            typeface?.Dispose();
-        }
-
-        return SKTypeface.Default; // no font on this system: boxes are drawn, captions are not
-    });
 
     /// <summary>NumPy's <c>np.uint8(255 * m)</c> for m in [0, 1]: truncation toward zero, after clamping.</summary>
     private static byte ToByte(float value) => (byte)Math.Clamp(255 * value, 0f, 255f);

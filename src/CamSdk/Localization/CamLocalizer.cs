@@ -29,17 +29,7 @@ public static class CamLocalizer
         }
 
         var (rows, columns) = (map.GetLength(0), map.GetLength(1));
-        var max = float.NegativeInfinity;
-        foreach (var value in map)
-        {
-            if (float.IsNaN(value))
-            {
-                throw new ArgumentException("The map contains NaN.", nameof(map));
-            }
-
-            max = Math.Max(max, value);
-        }
-
+        var max = Maximum(map);
         if (!(max > 0))
         {
             return null;
@@ -91,5 +81,24 @@ public static class CamLocalizer
         }
 
         return best;
+    }
+
+    /// <summary>The map's largest value (−∞ for an empty map); a map containing NaN is rejected.</summary>
+    /// <exception cref="ArgumentException">The map contains NaN.</exception>
+    internal static float Maximum(float[,] map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var max = float.NegativeInfinity;
+        foreach (var value in map)
+        {
+            if (float.IsNaN(value))
+            {
+                throw new ArgumentException("The map contains NaN: the explanation that made it failed numerically.", nameof(map));
+            }
+
+            max = Math.Max(max, value);
+        }
+
+        return max;
     }
 }

@@ -9,6 +9,7 @@ using System.Text.Json;
 using System.Threading;
 using CamSdk.Datasets;
 using CamSdk.Imaging;
+using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -109,8 +110,8 @@ public static class ShapesNetTrainer
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var training = model.training;
-        model.eval();
+        var state = ModelState.Capture(model);
+        state.EnterEvaluationMode();
         try
         {
             var right = 0L;
@@ -126,7 +127,7 @@ public static class ShapesNetTrainer
         }
         finally
         {
-            model.train(training);
+            state.Restore();
         }
     }
 
