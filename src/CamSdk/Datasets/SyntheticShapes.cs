@@ -86,6 +86,49 @@ public sealed class SyntheticShapes
         return new ShapeImage(canvas.ToImage(), objects);
     }
 
+    /// <summary>
+    /// Image <paramref name="index"/> of the one-object split (<see cref="SingleObject"/>) with a watermark stamped in the
+    /// corner farthest from the object: a black square of <see cref="WatermarkSide"/> pixels with one white cell of a
+    /// 2 × 3 grid lit, the cell coding <paramref name="watermark"/>. Used to train a model that can take a shortcut (the
+    /// watermark correlates with the class in training) and to show that its maps expose it.
+    /// </summary>
+    /// <param name="index">Any non-negative index.</param>
+    /// <param name="watermark">The class the watermark codes; null for no watermark (the box still says where it would be).</param>
+    /// <returns>The image, its object and the watermark's box.</returns>
+    public WatermarkedImage Watermarked(int index, ShapeKind? watermark)
+    {
+        var shape = SingleObject(index);
+        var box = shape.Objects[0].Box;
+        var side = WatermarkSide;
+        const int Margin = 2;
+        var (objectX, objectY) = ((box.Left + box.Right) / 2.0, (box.Top + box.Bottom) / 2.0);
+        var left = objectX < Size / 2.0 ? Size - Margin - side : Margin;
+        var top = objectY < Size / 2.0 ? Size - Margin - side : Margin;
+        var region = new BoundingBox(left, top, left + side - 1, top + side - 1);
+        if (watermark is not { } kind)
+        {
+            return new WatermarkedImage(shape, region, null);
+        }
+
+        var pixels = (byte[])shape.Image.Pixels.Clone();
+        var (cellWidth, cellHeight) = ((side - 2) / 3, (side - 2) / 2);
+        var (cellLeft, cellTop) = (left + 1 + (int)kind % 3 * cellWidth, top + 1 + (int)kind / 3 * cellHeight);
+        for (var y = top; y < top + side; y++)
+        {
+            for (var x = left; x < left + side; x++)
+            {
+                var lit = x >= cellLeft && x < cellLeft + cellWidth && y >= cellTop && y < cellTop + cellHeight;
+                var at = (y * Size + x) * 3;
+                pixels[at] = pixels[at + 1] = pixels[at + 2] = lit ? (byte)255 : (byte)0;
+            }
+        }
+
+        return new WatermarkedImage(new ShapeImage(new RgbImage(Size, Size, pixels), shape.Objects), region, kind);
+    }
+
+    /// <summary>The watermark's side in pixels: 12 at 64 pixels, in proportion at other sizes.</summary>
+    public int WatermarkSide => Size * 12 / 64;
+
     private Random RandomFor(int split, int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);

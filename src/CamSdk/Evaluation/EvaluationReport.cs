@@ -34,6 +34,18 @@ public sealed record EvaluationReport
     /// <summary>How the model was trained, or null for a model trained elsewhere.</summary>
     public TrainingRecord? Training { get; init; }
 
+    /// <summary>The model-randomisation sanity checks, or null when not run.</summary>
+    public SanityCheckResult? Sanity { get; init; }
+
+    /// <summary>The data-randomisation test, or null when not run.</summary>
+    public DataRandomization? DataRandomization { get; init; }
+
+    /// <summary>The faithfulness metrics, or null when not run.</summary>
+    public FaithfulnessEvaluation? Faithfulness { get; init; }
+
+    /// <summary>The shortcut study, or null when not run.</summary>
+    public ShortcutEvaluation? Shortcut { get; init; }
+
     /// <summary>Further facts to show and record, in order (e.g. the machine, the wall time).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
 

@@ -36,10 +36,7 @@ public sealed class ExplanationEvaluator
     public const string CentredBoxKey = "centred-box";
 
     private readonly nn.Module<Tensor, Tensor> _model;
-    private readonly CamExplainer _explainer;
-    private readonly GuidedBackpropagation _guided;
-    private readonly IReadOnlyList<CamMethod> _methods;
-    private readonly IReadOnlyList<CamMethod> _computed;
+    private readonly FamilyExplainer _family;
     private readonly IReadOnlyList<string> _keys;
     private readonly ImagePreprocessor _preprocessor;
 
@@ -68,13 +65,9 @@ public sealed class ExplanationEvaluator
         }
 
         _model = model;
-        _methods = methods;
-        // Guided Grad-CAM is Guided Backpropagation times Grad-CAM: compute Grad-CAM even when it is not evaluated itself.
-        _computed = methods.Any(m => m.Name == CamMethod.GradCam.Name) ? methods : [.. methods, CamMethod.GradCam];
         _preprocessor = preprocessor;
-        _keys = [.. methods.Select(KeyOf), GuidedBackpropagationKey, GuidedGradCamKey];
-        _explainer = new CamExplainer(model, layer);
-        _guided = new GuidedBackpropagation(model);
+        _family = new FamilyExplainer(model, layer, methods, guided: true);
+        _keys = _family.Keys;
     }
 
     /// <summary>Images per batch (each batch is one capture of every method). Default 16.</summary>
@@ -263,41 +256,9 @@ public sealed class ExplanationEvaluator
     {
         using var scope = NewDisposeScope();
         var device = _model.parameters().FirstOrDefault()?.device ?? CPU;
-        var input = _preprocessor.ToBatch(images).to(device);
-        Tensor logits;
-        using (no_grad())
-        {
-            logits = _model.call(input).to(float32).cpu();
-        }
-
-        var target = CamTarget.Classes(classes);
-        using var cams = _explainer.Explain(input, _computed, target, cancellationToken);
-        using var guided = _guided.Explain(input, target, cancellationToken);
-        var gradients = guided.Gradients;
-        var guidedGradCam = gradients * cams[CamMethod.GradCam].Heatmaps.unsqueeze(1);
-        var saliency = (gradients.abs().amax([1]).cpu(), guidedGradCam.abs().amax([1]).cpu());
-        var maps = new ExplainedMap[images.Length][];
-        for (var i = 0; i < images.Length; i++)
-        {
-            var row = new List<ExplainedMap>();
-            for (var m = 0; m < _methods.Count; m++)
-            {
-                var map = cams[_methods[m]].HeatmapToArray(i);
-                row.Add(new ExplainedMap(_keys[m], map, CamLocalizer.Localize(map), null));
-            }
-
-            foreach (var (key, values, picture) in new[] { (GuidedBackpropagationKey, saliency.Item1, gradients), (GuidedGradCamKey, saliency.Item2, guidedGradCam) })
-            {
-                var map = HostArrays.Matrix(values, i, key);
-                row.Add(new ExplainedMap(key, map, CamLocalizer.Localize(map), keepPictures ? CamPictures.Gradients(picture[i]) : null));
-            }
-
-            maps[i] = [.. row];
-        }
-
-        var scores = Enumerable.Range(0, images.Length).Select(i => HostArrays.Flat(logits, i, "scores")).ToArray();
-        var top = scores.Select(s => Enumerable.Range(0, s.Length).OrderByDescending(c => s[c]).ThenBy(c => c).ToArray()).ToArray();
-        return (maps, scores, top);
+        var batch = _family.Explain(_preprocessor.ToBatch(images).to(device), classes, keepPictures, cancellationToken);
+        var maps = batch.Maps.Select(row => row.Select(m => new ExplainedMap(m.Key, m.Map, CamLocalizer.Localize(m.Map), m.Picture)).ToArray()).ToArray();
+        return (maps, batch.Scores, batch.Top);
     }
 
     /// <summary>

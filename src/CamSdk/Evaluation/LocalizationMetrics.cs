@@ -73,21 +73,44 @@ public static class LocalizationMetrics
     /// <param name="map">The map.</param>
     /// <param name="box">The box.</param>
     /// <returns>A share in [0, 1].</returns>
-    public static double MassShare(float[,] map, BoundingBox box)
+    public static double MassShare(float[,] map, BoundingBox box) => Share(map, (row, column) => Contains(box, row, column));
+
+    /// <summary>
+    /// The share of a map's mass inside a region given as a mask (shortcut detection: how much of the explanation falls on a
+    /// watermark, a ruler, a tag): the sum of its positive values where the mask is true over the sum of all its positive
+    /// values; 0 for a map with no positive value.
+    /// </summary>
+    /// <param name="map">The map.</param>
+    /// <param name="region">[row, column]: true inside the region; the map's shape.</param>
+    /// <returns>The share, 0 to 1.</returns>
+    /// <exception cref="ArgumentException">The mask's shape differs from the map's, or the map holds NaN.</exception>
+    public static double MassShare(float[,] map, bool[,] region)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(region);
+        if (region.GetLength(0) != map.GetLength(0) || region.GetLength(1) != map.GetLength(1))
+        {
+            throw new ArgumentException($"The region's mask is {region.GetLength(0)} × {region.GetLength(1)} but the map is {map.GetLength(0)} × {map.GetLength(1)}: give one flag per map pixel.", nameof(region));
+        }
+
+        return Share(map, (row, column) => region[row, column]);
+    }
+
+    private static double Share(float[,] map, Func<int, int, bool> inside)
     {
         CamLocalizer.Maximum(map);
-        var (inside, total) = (0.0, 0.0);
+        var (within, total) = (0.0, 0.0);
         for (var row = 0; row < map.GetLength(0); row++)
         {
             for (var column = 0; column < map.GetLength(1); column++)
             {
                 var value = Math.Max(0f, map[row, column]);
                 total += value;
-                inside += Contains(box, row, column) ? value : 0;
+                within += inside(row, column) ? value : 0;
             }
         }
 
-        return total > 0 ? inside / total : 0;
+        return total > 0 ? within / total : 0;
     }
 
     /// <summary>The centred-box baseline: a box of the given size centred on the image, clipped to it.</summary>

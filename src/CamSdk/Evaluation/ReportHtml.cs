@@ -30,6 +30,8 @@ internal static class ReportHtml
         .legend span.other { border: 2px dotted #b0b0b0; background: #e8e8e8; }
         .legend span { display: inline-block; width: 1.2em; height: 0.8em; margin: 0 0.3em 0 1em; vertical-align: middle; }
         .case { font-weight: bold; margin-top: 1em; } .wrong { color: #b3261e; } .right { color: #0b6b2f; }
+        .mini figure { width: 84px; } .mini figure .frame, .mini figure .frame img { width: 84px; height: 84px; }
+        .verdict.pass { color: #0b6b2f; } .verdict.fail { color: #b3261e; } .box.watermark { border: 2px solid #ff3df2; }
         """;
 
     internal static string Render(EvaluationReport report)
@@ -65,6 +67,7 @@ internal static class ReportHtml
         }
 
         Failures(html, report);
+        ReportChecks.Render(html, report);
         Definitions(html);
         html.Append("</body>\n</html>\n");
         return html.ToString();
@@ -235,7 +238,7 @@ internal static class ReportHtml
         html.Append("</div>\n");
     }
 
-    private static void Figure(StringBuilder html, RgbImage image, string caption, IReadOnlyList<(BoundingBox Box, string Kind)> boxes)
+    internal static void Figure(StringBuilder html, RgbImage image, string caption, IReadOnlyList<(BoundingBox Box, string Kind)> boxes)
     {
         html.Append("<figure><div class=\"frame\"><img alt=\"").Append(Encode(caption)).Append("\" src=\"data:image/png;base64,")
             .Append(Convert.ToBase64String(image.EncodePng())).Append("\">");
@@ -252,17 +255,17 @@ internal static class ReportHtml
             .Append(solid == "ground truth" ? "<span style=\"border:2px dashed #ffb000\"></span>" : "<span class=\"other\"></span>")
             .Append(Encode(dashed)).Append("</p>\n");
 
-    private static void Plot(StringBuilder html, byte[] png, string alt) =>
+    internal static void Plot(StringBuilder html, byte[] png, string alt) =>
         html.Append("<img alt=\"").Append(Encode(alt)).Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(png)).Append("\">");
 
-    private static string Cell(double value, bool best) =>
+    internal static string Cell(double value, bool best) =>
         Invariant($"<td{(best ? " class=\"best\"" : "")}>{value * 100:F1} %</td>");
 
-    private static string ClassName(EvaluationReport report, int index) =>
+    internal static string ClassName(EvaluationReport report, int index) =>
         index >= 0 && index < report.ClassNames.Count ? report.ClassNames[index] : $"class {index}";
 
     /// <summary>A method's display name: its pytorch-grad-cam class name, or the key.</summary>
-    private static string Label(string key) => key switch
+    internal static string Label(string key) => key switch
     {
         ExplanationEvaluator.GuidedBackpropagationKey => "Guided Backprop",
         ExplanationEvaluator.GuidedGradCamKey => "Guided Grad-CAM",
@@ -272,7 +275,7 @@ internal static class ReportHtml
         _ => key,
     };
 
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+    internal static string Encode(string text) => WebUtility.HtmlEncode(text);
 
-    private static string Invariant(params FormattableString[] parts) => string.Concat(parts.Select(p => p.ToString(CultureInfo.InvariantCulture)));
+    internal static string Invariant(params FormattableString[] parts) => string.Concat(parts.Select(p => p.ToString(CultureInfo.InvariantCulture)));
 }

@@ -69,6 +69,9 @@ internal static class ReportMetrics
                     }))),
                 }
                 : null,
+            ["sanity"] = ReportChecks.SanityJson(report),
+            ["faithfulness"] = ReportChecks.FaithfulnessJson(report.Faithfulness),
+            ["shortcut"] = ReportChecks.ShortcutJson(report.Shortcut),
         };
         return json.ToJsonString(Indented);
     }

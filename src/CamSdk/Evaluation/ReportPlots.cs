@@ -65,6 +65,35 @@ internal static class ReportPlots
         });
     }
 
+    /// <summary>Lines (with markers), one per series, over shared or own x values; optional tick labels for the x values.</summary>
+    internal static byte[] Lines(string title, string xLabel, string yLabel, IReadOnlyList<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)> series, IReadOnlyList<string>? ticks = null, int width = 760, int height = 420)
+    {
+        return Draw(width, height, plot =>
+        {
+            var palette = new ScottPlot.Palettes.Category10();
+            for (var s = 0; s < series.Count; s++)
+            {
+                var line = plot.Add.Scatter(series[s].X.ToArray(), series[s].Y.ToArray());
+                line.LegendText = series[s].Name;
+                line.Color = palette.GetColor(s % palette.Colors.Length);
+                line.LinePattern = s < palette.Colors.Length ? LinePattern.Solid : LinePattern.Dashed;
+                line.MarkerSize = 4;
+            }
+
+            if (ticks is not null && series.Count > 0)
+            {
+                plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. series[0].X], [.. ticks]);
+                plot.Axes.Bottom.TickLabelStyle.Rotation = -40;
+                plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            }
+
+            plot.ShowLegend(Edge.Right);
+            plot.Title(title);
+            plot.XLabel(xLabel);
+            plot.YLabel(yLabel);
+        });
+    }
+
     private static byte[] Draw(int width, int height, Action<Plot> build)
     {
         _ = FontRegistered.Value;

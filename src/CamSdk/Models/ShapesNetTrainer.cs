@@ -152,6 +152,7 @@ public static class ShapesNetTrainer
             var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, steps);
             var (losses, accuracies) = (new List<double>(), new List<double>());
             var order = new Random(options.Seed);
+            var labels = TrainingLabels(data, options);
             var step = 0;
             model.train();
             for (var epoch = 1; epoch <= options.Epochs; epoch++)
@@ -166,19 +167,19 @@ public static class ShapesNetTrainer
                     // Images are drawn on this thread, not prefetched on another: TorchSharp passes temporary Scalars to
                     // native calls without keeping them alive, so a garbage collection that another thread's allocations
                     // start mid-call can free one in use (seen as "argument alpha must not be a floating point number").
-                    var images = Images(data, batches[b]);
+                    var images = TrainingImages(data, batches[b], options, labels);
                     using var scope = NewDisposeScope();
-                    var (inputs, labels) = (ShapesNet.Preprocessor.ToBatch(images.Images), tensor(images.Labels));
+                    var (inputs, targets) = (ShapesNet.Preprocessor.ToBatch(images.Images), tensor(images.Labels));
                     optimizer.zero_grad();
                     var logits = model.call(inputs);
-                    var loss = nn.functional.cross_entropy(logits, labels);
+                    var loss = nn.functional.cross_entropy(logits, targets);
                     loss.backward();
                     optimizer.step();
                     schedule.step();
                     step++;
                     lossSum += loss.item<float>();
-                    right += logits.argmax(1).eq(labels).sum().item<long>();
-                    seen += labels.shape[0];
+                    right += logits.argmax(1).eq(targets).sum().item<long>();
+                    seen += targets.shape[0];
                     progress?.Report(new ShapesTrainingProgress(epoch, options.Epochs, step, steps, lossSum / (b + 1), (double)right / seen));
                 }
 
@@ -228,6 +229,38 @@ public static class ShapesNetTrainer
 
         model.eval();
         return new TrainedShapesNet(model, summary, FromCache: true, weightsPath);
+    }
+
+    /// <summary>With <see cref="ShapesTrainingOptions.ShuffleLabels"/>, every training image's label after a seeded permutation; else null.</summary>
+    private static long[]? TrainingLabels(SyntheticShapes data, ShapesTrainingOptions options)
+    {
+        if (!options.ShuffleLabels)
+        {
+            return null;
+        }
+
+        var labels = Enumerable.Range(0, options.TrainingImages).Select(i => (long)data.SingleObject(i).Label).ToArray();
+        new Random(options.Seed ^ 0x5EED).Shuffle(labels);
+        return labels;
+    }
+
+    /// <summary>Training images: watermarked when the options say so, with shuffled labels when given.</summary>
+    private static (RgbImage[] Images, long[] Labels) TrainingImages(SyntheticShapes data, int[] indices, ShapesTrainingOptions options, long[]? shuffled)
+    {
+        if (!(options.Watermark > 0))
+        {
+            var plain = Images(data, indices);
+            return shuffled is null ? plain : (plain.Images, [.. indices.Select(i => shuffled[i])]);
+        }
+
+        var images = indices.Select(i =>
+        {
+            var label = data.SingleObject(i).Label;
+            var random = new Random(unchecked(options.Seed * 7_919 + i * 104_729));
+            var mark = random.NextDouble() < options.Watermark ? label : (ShapeKind)(((int)label + 1 + random.Next(SyntheticShapes.ClassCount - 1)) % SyntheticShapes.ClassCount);
+            return data.Watermarked(i, mark).Shape;
+        }).ToArray();
+        return ([.. images.Select(i => i.Image)], [.. indices.Select((index, k) => shuffled?[index] ?? (long)images[k].Label)]);
     }
 
     private static (RgbImage[] Images, long[] Labels) Images(SyntheticShapes data, int[] indices)

@@ -31,6 +31,19 @@ public sealed record ShapesTrainingOptions
     /// <summary>Where trained weights are cached; null for the user's cache folder (<c>$XDG_CACHE_HOME/camsdk</c>, else <c>~/.cache/camsdk</c>).</summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>
+    /// The shortcut variant: the probability (0 to 1) that a training image carries a watermark coding its own class
+    /// (<see cref="SyntheticShapes.Watermarked"/>); otherwise the watermark codes one of the other classes. 0 (the default)
+    /// trains on images without watermark.
+    /// </summary>
+    public double Watermark { get; init; }
+
+    /// <summary>
+    /// Data randomisation (Adebayo et al.): train on labels randomly permuted over the training images, so the model can only
+    /// memorise. Default false.
+    /// </summary>
+    public bool ShuffleLabels { get; init; }
+
     /// <summary>Train even when weights for these options are cached (and replace them).</summary>
     public bool Retrain { get; init; }
 
@@ -41,7 +54,8 @@ public sealed record ShapesTrainingOptions
     public string Configuration => string.Create(
         CultureInfo.InvariantCulture,
         $"ShapesNet/{ShapesNet.Version};SyntheticShapes/{SyntheticShapes.Version};seed={Seed};size={ImageSize};images={TrainingImages};" +
-        $"epochs={Epochs};batch={BatchSize};lr={LearningRate:R};heldout={HeldOutImages}");
+        $"epochs={Epochs};batch={BatchSize};lr={LearningRate:R};heldout={HeldOutImages}") +
+        (Watermark > 0 ? string.Create(CultureInfo.InvariantCulture, $";watermark={Watermark:R}") : "") + (ShuffleLabels ? ";shuffled-labels" : "");
 
     internal void Validate()
     {
@@ -60,6 +74,11 @@ public sealed record ShapesTrainingOptions
         {
             throw new ArgumentOutOfRangeException(
                 nameof(TrainingImages), $"At most {SyntheticShapes.HeldOutStart:N0} training images: the held-out images start at index {SyntheticShapes.HeldOutStart:N0} and must not be trained on.");
+        }
+
+        if (Watermark is < 0 or > 1 || double.IsNaN(Watermark))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Watermark), Watermark, "The watermark's probability must be 0 to 1.");
         }
 
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))

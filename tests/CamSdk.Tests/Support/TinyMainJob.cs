@@ -5,7 +5,8 @@ namespace CamSdk.Tests.Support;
 
 /// <summary>
 /// The main job in miniature, run once for the tests that need it: ShapesNet trained for one epoch on 64 images, then
-/// evaluated on 8 one-object and 4 two-object held-out images, its report written to a temporary folder.
+/// evaluated on 8 one-object and 4 two-object held-out images, with the shuffled-label and watermarked networks trained
+/// as small and the checks run on 4 (sanity, faithfulness) and 12 (shortcut) images, its report written to a temporary folder.
 /// </summary>
 public sealed class TinyMainJob : IDisposable
 {
@@ -14,7 +15,9 @@ public sealed class TinyMainJob : IDisposable
         Folder = Directory.CreateTempSubdirectory("camsdk-mainjob-").FullName;
         Options = new ShapesTrainingOptions { ImageSize = 64, TrainingImages = 64, Epochs = 1, BatchSize = 16, HeldOutImages = 16, CacheDirectory = Path.Combine(Folder, "cache") };
         Trained = ShapesNetTrainer.TrainOrLoad(Options);
-        Report = ShapesEvaluation.Evaluate(Trained, Options, images: 8, pairs: 4);
+        Shuffled = ShapesNetTrainer.TrainOrLoad(ShapesChecks.ShuffledLabels(Options));
+        Watermarked = ShapesNetTrainer.TrainOrLoad(ShapesChecks.Watermarked(Options));
+        Report = ShapesChecks.AddTo(ShapesEvaluation.Evaluate(Trained, Options, images: 8, pairs: 4), Trained, Shuffled, Watermarked, Options, sanityImages: 4, faithfulnessImages: 4, shortcutImages: 12);
         (HtmlPath, MetricsPath) = Report.WriteTo(Path.Combine(Folder, "out"));
     }
 
@@ -23,6 +26,10 @@ public sealed class TinyMainJob : IDisposable
     public ShapesTrainingOptions Options { get; }
 
     public TrainedShapesNet Trained { get; }
+
+    public TrainedShapesNet Shuffled { get; }
+
+    public TrainedShapesNet Watermarked { get; }
 
     public EvaluationReport Report { get; }
 
@@ -33,6 +40,8 @@ public sealed class TinyMainJob : IDisposable
     public void Dispose()
     {
         Trained.Dispose();
+        Shuffled.Dispose();
+        Watermarked.Dispose();
         Directory.Delete(Folder, recursive: true);
     }
 }

@@ -1,0 +1,288 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Nodes;
+using CamSdk.Imaging;
+using CamSdk.Localization;
+using static CamSdk.Evaluation.ReportHtml;
+
+namespace CamSdk.Evaluation;
+
+/// <summary>The report's "can I trust this map?" sections: sanity checks, faithfulness and the shortcut study, as HTML and JSON.</summary>
+internal static class ReportChecks
+{
+    internal static void Render(StringBuilder html, EvaluationReport report)
+    {
+        if (report.Sanity is not null || report.DataRandomization is not null)
+        {
+            Sanity(html, report);
+        }
+
+        if (report.Faithfulness is { } faithfulness)
+        {
+            Faithfulness(html, faithfulness);
+        }
+
+        if (report.Shortcut is { } shortcut)
+        {
+            Shortcut(html, shortcut);
+        }
+    }
+
+    private static void Sanity(StringBuilder html, EvaluationReport report)
+    {
+        html.Append("<h2 id=\"sanity\">Sanity checks: does the map depend on the model?</h2>\n<p class=\"note\">")
+            .Append(Encode("Adebayo et al. (NeurIPS 2018): a map that stays the same when the model's learned weights are destroyed explains the input, not the model. " +
+                "Cascading randomisation re-initialises the layers one after another from the classifier down (on a copy; the model is untouched); independent randomisation one layer at a time; " +
+                "data randomisation compares with the same network trained on shuffled labels. Each model explains its own top class. The statistics compare each map with the original's: " +
+                $"Spearman rank correlation of the absolute maps and of the signed maps, SSIM and the rank correlation of HOG features. A method passes when the rank correlation after the fullest randomisation is below {SanityCheck.PassThreshold:0.0}."))
+            .Append("</p>\n");
+        var verdicts = (report.Sanity?.Verdicts ?? []).Concat(report.DataRandomization?.Check.Verdicts ?? []);
+        html.Append("<ul id=\"sanity-verdicts\">\n");
+        foreach (var verdict in verdicts)
+        {
+            html.Append("<li class=\"verdict ").Append(verdict.Passes ? "pass" : "fail").Append("\">").Append(verdict.Passes ? "✔ " : "✘ ").Append(Encode(verdict.Text)).Append("</li>\n");
+        }
+
+        html.Append("</ul>\n");
+        if (report.Sanity is { } sanity)
+        {
+            var cascading = sanity.Steps.Where(s => s.Randomization == SanityRandomization.Cascading).ToArray();
+            var independent = sanity.Steps.Where(s => s.Randomization == SanityRandomization.Independent).ToArray();
+            if (cascading.Length > 0)
+            {
+                var last = cascading[^1];
+                html.Append(Invariant($"<table class=\"metrics\" id=\"sanity-table\">\n<thead><tr><th>method (all {cascading.Length} layers random, {sanity.Images} images)</th><th>rank corr. (abs.)</th><th>rank corr. (signed)</th><th>SSIM</th><th>HOG rank corr.</th></tr></thead>\n<tbody>\n"));
+                foreach (var method in sanity.Methods)
+                {
+                    var s = last.Similarity[method];
+                    html.Append("<tr><td>").Append(Encode(Label(method))).Append("</td>").Append(Number(s.SpearmanAbsolute)).Append(Number(s.Spearman)).Append(Number(s.Ssim)).Append(Number(s.Hog)).Append("</tr>\n");
+                }
+
+                html.Append("</tbody>\n</table>\n");
+            }
+
+            html.Append("<div class=\"plots\">");
+            foreach (var (steps, name) in new[] { (cascading, "Cascading randomisation"), (independent, "Independent randomisation") })
+            {
+                if (steps.Length == 0)
+                {
+                    continue;
+                }
+
+                var x = Enumerable.Range(0, steps.Length + (name.StartsWith("Casc", StringComparison.Ordinal) ? 1 : 0)).Select(i => (double)i).ToArray();
+                var cascadingPlot = x.Length > steps.Length;
+                var series = sanity.Methods.Select(m => (Label(m), (IReadOnlyList<double>)x, (IReadOnlyList<double>)[.. (cascadingPlot ? new[] { 1.0 } : []).Concat(steps.Select(s => s.Similarity[m].SpearmanAbsolute))])).ToList();
+                var ticks = (cascadingPlot ? new[] { "original" } : []).Concat(steps.Select(s => s.Layer)).ToList();
+                Plot(html, ReportPlots.Lines($"{name}: rank correlation with the original map", cascadingPlot ? "randomised down to layer" : "layer randomised alone", "Spearman (absolute maps)", series, ticks), $"{name}: rank correlation per method and layer");
+            }
+
+            html.Append("</div>\n");
+            if (sanity.Original.Count > 0 && cascading.Length > 0)
+            {
+                html.Append("<p class=\"note\">The first image's absolute maps, with learned weights and after each step of cascading randomisation (left to right).</p>\n");
+                for (var m = 0; m < sanity.Methods.Count; m++)
+                {
+                    html.Append("<div class=\"row mini\">");
+                    Figure(html, CamPictures.Heatmap(sanity.Original[0][m]), $"{Label(sanity.Methods[m])}: original", []);
+                    foreach (var step in cascading)
+                    {
+                        Figure(html, CamPictures.Heatmap(step.Maps[0][m]), $"to {step.Layer}", []);
+                    }
+
+                    html.Append("</div>\n");
+                }
+            }
+        }
+
+        if (report.DataRandomization is { } data)
+        {
+            var step = data.Check.Steps[0];
+            html.Append("<p class=\"note\">").Append(Encode(Invariant($"Data randomisation: {data.Description} It reached {data.TrainingAccuracy:P1} on its shuffled training labels and {data.HeldOutAccuracy:P1} on held-out images with true labels (chance is about {1.0 / Math.Max(1, report.ClassNames.Count):P1}). ",
+                    $"Its maps against the main model's, over {data.Check.Images} images:"))).Append("</p>\n")
+                .Append("<table class=\"metrics\" id=\"labels-table\">\n<thead><tr><th>method</th><th>rank corr. (abs.)</th><th>rank corr. (signed)</th><th>SSIM</th><th>HOG rank corr.</th></tr></thead>\n<tbody>\n");
+            foreach (var method in data.Check.Methods)
+            {
+                var s = step.Similarity[method];
+                html.Append("<tr><td>").Append(Encode(Label(method))).Append("</td>").Append(Number(s.SpearmanAbsolute)).Append(Number(s.Spearman)).Append(Number(s.Ssim)).Append(Number(s.Hog)).Append("</tr>\n");
+            }
+
+            html.Append("</tbody>\n</table>\n");
+        }
+    }
+
+    private static void Faithfulness(StringBuilder html, FaithfulnessEvaluation faithfulness)
+    {
+        html.Append("<h2 id=\"faithfulness\">Faithfulness: does the score follow the map?</h2>\n<p class=\"note\">")
+            .Append(Encode(Invariant($"On {faithfulness.Images} held-out images ({faithfulness.Settings}). Deletion (RISE) removes pixels in the map's order and integrates the score: lower is better; ",
+                $"insertion puts them back into a blurred image: higher is better. Confidence change is pytorch-grad-cam's score on image × map minus the score on the image (drop: lower is better; increase: the share of images whose score rose). ",
+                $"ROAD (Rong et al. 2022) removes the most or the least relevant pixels, fills them by noisy linear imputation so that the filling does not give the removal away, and combines both orders: higher is better. ",
+                $"The best value of each column is in bold.")))
+            .Append("</p>\n<table class=\"metrics\" id=\"faithfulness-table\">\n<thead><tr><th>method</th><th>deletion AUC</th><th>insertion AUC</th><th>confidence change</th><th>drop in confidence</th><th>increase in confidence</th><th>ROAD combined</th></tr></thead>\n<tbody>\n");
+        var methods = faithfulness.Methods;
+        var best = (methods.Min(m => m.Deletion.Area), methods.Max(m => m.Insertion.Area), methods.Max(m => m.ConfidenceChange), methods.Min(m => m.DropInConfidence), methods.Max(m => m.IncreaseInConfidence), methods.Max(m => m.RoadCombined));
+        foreach (var m in methods)
+        {
+            html.Append("<tr><td>").Append(Encode(Label(m.Method))).Append("</td>")
+                .Append(Number(m.Deletion.Area, m.Deletion.Area == best.Item1)).Append(Number(m.Insertion.Area, m.Insertion.Area == best.Item2))
+                .Append(Number(m.ConfidenceChange, m.ConfidenceChange == best.Item3)).Append(Number(m.DropInConfidence, m.DropInConfidence == best.Item4))
+                .Append(Cell(m.IncreaseInConfidence, m.IncreaseInConfidence == best.Item5)).Append(Number(m.RoadCombined, m.RoadCombined == best.Item6)).Append("</tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n<div class=\"plots\">");
+        foreach (var (name, curve) in new (string, Func<MethodFaithfulness, FaithfulnessCurve>)[] { ("Deletion", m => m.Deletion), ("Insertion", m => m.Insertion) })
+        {
+            var series = methods.Select(m => (Label(m.Method), curve(m).Fractions, curve(m).Scores)).ToList();
+            Plot(html, ReportPlots.Lines($"{name} curves (mean over images)", name == "Deletion" ? "fraction of pixels removed" : "fraction of pixels inserted", "class probability", series), $"{name} curves per method");
+        }
+
+        var percentiles = faithfulness.Percentiles.ToArray();
+        var road = methods.SelectMany(m => new[] { ($"{Label(m.Method)} MoRF", (IReadOnlyList<double>)percentiles, m.RoadMostRelevantFirst), ($"{Label(m.Method)} LeRF", (IReadOnlyList<double>)percentiles, m.RoadLeastRelevantFirst) }).ToList();
+        Plot(html, ReportPlots.Lines("ROAD: score change after imputation", "percentile (MoRF removes the pixels above it, LeRF those above it in 1 − map)", "change in class probability", road, width: 900, height: 520), "ROAD curves per method and order");
+        html.Append("</div>\n");
+    }
+
+    private static void Shortcut(StringBuilder html, ShortcutEvaluation shortcut)
+    {
+        html.Append("<h2 id=\"shortcut\">Shortcut detection: a watermark that gives the class away</h2>\n<p class=\"note\">")
+            .Append(Encode(Invariant($"As the Grad-CAM paper's bias study (section 6.3): one network was trained on images where 90% carry a small corner watermark coding their class; the other is the main network, trained without watermarks. ",
+                $"On {shortcut.Images} held-out images whose watermark codes their class, {Label(shortcut.Method)}'s share of map mass inside the watermark exposes the shortcut ",
+                $"(the watermark covers {shortcut.RegionShare:P1} of the image: an even map would put that share there). Beside it, the accuracy with the watermark, without it, and with a watermark coding another class.")))
+            .Append("</p>\n<table class=\"metrics\" id=\"shortcut-table\">\n<thead><tr><th>model</th><th>mass on watermark</th><th>accuracy, watermark = class</th><th>accuracy, no watermark</th><th>accuracy, watermark ≠ class</th></tr></thead>\n<tbody>\n");
+        foreach (var model in shortcut.Models)
+        {
+            html.Append("<tr><td>").Append(Encode($"{model.Name} ({model.Description})")).Append("</td>").Append(Cell(model.MassShare, false)).Append(Cell(model.WatermarkedAccuracy, false))
+                .Append(Cell(model.CleanAccuracy, false)).Append(Cell(model.MismatchedAccuracy, false)).Append("</tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n<table class=\"metrics\" id=\"shortcut-classes\">\n<thead><tr><th>class: mass on watermark</th>");
+        foreach (var model in shortcut.Models)
+        {
+            html.Append("<th>").Append(Encode(model.Name)).Append("</th>");
+        }
+
+        html.Append("</tr></thead>\n<tbody>\n");
+        for (var c = 0; c < shortcut.ClassNames.Count; c++)
+        {
+            html.Append("<tr><td>").Append(Encode(shortcut.ClassNames[c])).Append("</td>");
+            foreach (var model in shortcut.Models)
+            {
+                html.Append(Cell(model.MassShareByClass[c], false));
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n<div class=\"plots\">");
+        Plot(html, ReportPlots.GroupedBars($"{Label(shortcut.Method)}'s mass on the watermark, per class", "share of map mass", shortcut.ClassNames, [.. shortcut.Models.Select(m => (m.Name, m.MassShareByClass))]), "Mass on the watermark per class and model");
+        html.Append("</div>\n<p class=\"note\">Examples: each image with each network's map for its class; the watermark is boxed.</p>\n");
+        foreach (var example in shortcut.Gallery)
+        {
+            html.Append("<div class=\"row\">");
+            var boxes = new List<(BoundingBox, string)> { (example.Watermark, "watermark") };
+            Figure(html, example.Image, shortcut.ClassNames[example.ClassIndex], boxes);
+            for (var m = 0; m < shortcut.Models.Count; m++)
+            {
+                Figure(html, CamPictures.Overlay(example.Image, example.Maps[m]), shortcut.Models[m].Name, boxes);
+            }
+
+            html.Append("</div>\n");
+        }
+    }
+
+    internal static JsonNode? SanityJson(EvaluationReport report)
+    {
+        if (report.Sanity is null && report.DataRandomization is null)
+        {
+            return null;
+        }
+
+        JsonObject Statistics(SanityStep step, IReadOnlyList<string> methods) => new(methods.Select(m => new KeyValuePair<string, JsonNode?>(m, new JsonObject
+        {
+            ["spearman_abs"] = Finite(step.Similarity[m].SpearmanAbsolute),
+            ["spearman"] = Finite(step.Similarity[m].Spearman),
+            ["ssim"] = Finite(step.Similarity[m].Ssim),
+            ["hog"] = Finite(step.Similarity[m].Hog),
+        })));
+        JsonArray Steps(SanityCheckResult result, SanityRandomization kind) => new([.. result.Steps.Where(s => s.Randomization == kind).Select(s => (JsonNode)new JsonObject
+        {
+            ["depth"] = s.Depth,
+            ["layer"] = s.Layer,
+            ["methods"] = Statistics(s, result.Methods),
+        })]);
+        JsonObject Verdicts(SanityCheckResult result) => new(result.Verdicts.Select(v => new KeyValuePair<string, JsonNode?>(v.Method, new JsonObject
+        {
+            ["passes"] = v.Passes,
+            ["spearman_abs"] = Finite(v.RankCorrelation),
+            ["verdict"] = v.Text,
+        })));
+        return new JsonObject
+        {
+            ["pass_threshold"] = SanityCheck.PassThreshold,
+            ["model_randomization"] = report.Sanity is { } sanity
+                ? new JsonObject
+                {
+                    ["images"] = sanity.Images,
+                    ["layers_top_down"] = new JsonArray([.. sanity.Layers.Select(l => JsonValue.Create(l))]),
+                    ["cascading"] = Steps(sanity, SanityRandomization.Cascading),
+                    ["independent"] = Steps(sanity, SanityRandomization.Independent),
+                    ["verdicts"] = Verdicts(sanity),
+                }
+                : null,
+            ["data_randomization"] = report.DataRandomization is { } data
+                ? new JsonObject
+                {
+                    ["images"] = data.Check.Images,
+                    ["description"] = data.Description,
+                    ["shuffled_training_accuracy"] = data.TrainingAccuracy,
+                    ["shuffled_held_out_accuracy"] = data.HeldOutAccuracy,
+                    ["methods"] = Statistics(data.Check.Steps[0], data.Check.Methods),
+                    ["verdicts"] = Verdicts(data.Check),
+                }
+                : null,
+        };
+    }
+
+    internal static JsonNode? FaithfulnessJson(FaithfulnessEvaluation? faithfulness) => faithfulness is null ? null : new JsonObject
+    {
+        ["images"] = faithfulness.Images,
+        ["settings"] = faithfulness.Settings,
+        ["road_percentiles"] = new JsonArray([.. faithfulness.Percentiles.Select(p => JsonValue.Create(p))]),
+        ["methods"] = new JsonObject(faithfulness.Methods.Select(m => new KeyValuePair<string, JsonNode?>(m.Method, new JsonObject
+        {
+            ["deletion_auc"] = m.Deletion.Area,
+            ["insertion_auc"] = m.Insertion.Area,
+            ["curve_fractions"] = new JsonArray([.. m.Deletion.Fractions.Select(v => JsonValue.Create(v))]),
+            ["deletion_curve"] = new JsonArray([.. m.Deletion.Scores.Select(v => JsonValue.Create(v))]),
+            ["insertion_curve"] = new JsonArray([.. m.Insertion.Scores.Select(v => JsonValue.Create(v))]),
+            ["confidence_change"] = m.ConfidenceChange,
+            ["drop_in_confidence"] = m.DropInConfidence,
+            ["increase_in_confidence"] = m.IncreaseInConfidence,
+            ["road_most_relevant_first"] = new JsonArray([.. m.RoadMostRelevantFirst.Select(v => JsonValue.Create(v))]),
+            ["road_least_relevant_first"] = new JsonArray([.. m.RoadLeastRelevantFirst.Select(v => JsonValue.Create(v))]),
+            ["road_combined"] = m.RoadCombined,
+        }))),
+    };
+
+    internal static JsonNode? ShortcutJson(ShortcutEvaluation? shortcut) => shortcut is null ? null : new JsonObject
+    {
+        ["method"] = shortcut.Method,
+        ["images"] = shortcut.Images,
+        ["watermark_area_share"] = shortcut.RegionShare,
+        ["models"] = new JsonObject(shortcut.Models.Select(m => new KeyValuePair<string, JsonNode?>(m.Name, new JsonObject
+        {
+            ["description"] = m.Description,
+            ["watermarked_accuracy"] = m.WatermarkedAccuracy,
+            ["clean_accuracy"] = m.CleanAccuracy,
+            ["mismatched_accuracy"] = m.MismatchedAccuracy,
+            ["mass_share"] = m.MassShare,
+            ["mass_share_by_class"] = new JsonObject(shortcut.ClassNames.Select((c, i) => new KeyValuePair<string, JsonNode?>(c, Finite(m.MassShareByClass[i])))),
+        }))),
+    };
+
+    private static JsonNode? Finite(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
+    private static string Number(double value, bool best = false) =>
+        double.IsFinite(value) ? Invariant($"<td{(best ? " class=\"best\"" : "")}>{value:F3}</td>") : "<td>–</td>";
+}

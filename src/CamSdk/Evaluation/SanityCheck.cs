@@ -1,0 +1,273 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CamSdk.Internal;
+using CamSdk.Methods;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamSdk.Evaluation;
+
+/// <summary>
+/// Sanity checks for saliency maps (Adebayo et al., "Sanity Checks for Saliency Maps", NeurIPS 2018), one call each: does
+/// an explanation change when the model's learned weights are destroyed (model randomisation, cascading from the top layer
+/// down and one layer at a time), or when the model was trained on shuffled labels (data randomisation)? An explanation
+/// that stays the same explains the input, not the model, and cannot debug it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Randomisation always happens on a copy (<see cref="SanityCheckOptions.CreateModel"/>): the model checked keeps every
+/// parameter, buffer, requires_grad flag and training mode. A randomised layer is re-initialised as PyTorch initialises a
+/// new layer (weights and biases from U(−1/√fan_in, 1/√fan_in), normalisation scales 1 and shifts 0), as the paper's code
+/// re-runs the framework's initialisers; running statistics are kept.
+/// </para>
+/// <para>
+/// As in the paper's code, each model (original or randomised) explains its own top-scoring class, and the statistics
+/// follow its notebooks: Spearman rank correlation of the absolute-value maps and of the signed maps, SSIM and the rank
+/// correlation of HOG features of the min-max-normalised maps (<see cref="MapComparison"/>). Gradient pictures (Guided
+/// Backpropagation, Guided Grad-CAM) are reduced over their channels first (the notebooks' SSIM and HOG ran per channel).
+/// The verdict's threshold, <see cref="PassThreshold"/>, is CamSdk's: the paper reads its curves by eye.
+/// </para>
+/// </remarks>
+public static class SanityCheck
+{
+    /// <summary>An explanation passes when its mean rank correlation (absolute values) after the fullest randomisation is below this: 0.5.</summary>
+    public const double PassThreshold = 0.5;
+
+    /// <summary>
+    /// Model randomisation: explains the images with the learned weights, then after each step of cascading randomisation
+    /// (top layer first, the earlier ones staying random) and of independent randomisation (one layer at a time), and
+    /// measures how alike each method's maps stay.
+    /// </summary>
+    /// <param name="model">The trained model (images in, class scores out). It is only read.</param>
+    /// <param name="layer">The layer the CAM family explains (a module of <paramref name="model"/>).</param>
+    /// <param name="images">The images, preprocessed as the model expects (N × C × H × W, on the model's device).</param>
+    /// <param name="methods">The CAM-family methods to check.</param>
+    /// <param name="options">What to run; null for both model randomisations with Guided Backpropagation and Guided Grad-CAM.</param>
+    /// <param name="progress">Told after each batch.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <returns>Every step's statistics, maps for the first images, and a verdict per method.</returns>
+    /// <exception cref="ArgumentException">Bad arguments, a layer outside the model, or a factory that does not build the same architecture.</exception>
+    public static SanityCheckResult Run(
+        nn.Module<Tensor, Tensor> model,
+        nn.Module<Tensor, Tensor> layer,
+        Tensor images,
+        IReadOnlyList<CamMethod> methods,
+        SanityCheckOptions? options = null,
+        IProgress<EvaluationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new SanityCheckOptions();
+        Validate(model, layer, images, methods, options);
+        var layerName = ModelCopy.NameOf(model, layer);
+        using var copy = ModelCopy.Create(model, options.CreateModel);
+        var layers = options.Layers ?? ModelCopy.TopDownLayers(copy, images[TensorIndex.Slice(0, 1)]);
+        if (layers.Count == 0)
+        {
+            throw new ArgumentException("The model has no parameterised layer to randomise.", nameof(model));
+        }
+
+        var modules = layers.Select(name => ModelCopy.Find(copy, name)).ToArray();
+        var copyLayer = (nn.Module<Tensor, Tensor>)ModelCopy.Find(copy, layerName);
+        var batches = (int)((images.shape[0] + options.BatchSize - 1) / options.BatchSize);
+        var total = batches * (1 + (options.Cascading ? layers.Count : 0) + (options.Independent ? layers.Count : 0));
+        var done = 0;
+        void Advance(string stage) => progress?.Report(new EvaluationProgress(stage, ++done, total));
+
+        var keys = new FamilyExplainer(model, layer, methods, options.IncludeGuided).Keys;
+        var original = Views(model, layer, images, methods, options, () => Advance("original"), cancellationToken);
+        var steps = new List<SanityStep>();
+        using var generator = new Generator((ulong)options.Seed);
+        if (options.Cascading)
+        {
+            for (var d = 0; d < layers.Count; d++)
+            {
+                ModelCopy.Reinitialize(modules[d], generator);
+                var randomised = Views(copy, copyLayer, images, methods, options, () => Advance("cascading"), cancellationToken);
+                steps.Add(Step(SanityRandomization.Cascading, d + 1, layers[d], keys, original, randomised, options.GalleryImages));
+            }
+        }
+
+        if (options.Independent)
+        {
+            for (var d = 0; d < layers.Count; d++)
+            {
+                ModelCopy.Load(model, copy);
+                ModelCopy.Reinitialize(modules[d], generator);
+                var randomised = Views(copy, copyLayer, images, methods, options, () => Advance("independent"), cancellationToken);
+                steps.Add(Step(SanityRandomization.Independent, d + 1, layers[d], keys, original, randomised, options.GalleryImages));
+            }
+        }
+
+        return new SanityCheckResult(keys, layers, Gallery(original, options.GalleryImages), steps, Verdicts(keys, steps), (int)images.shape[0]);
+    }
+
+    /// <summary>
+    /// Data randomisation: compares the maps of a model trained on true labels with those of the same architecture trained
+    /// on the same images with permuted labels (for the built-in dataset, <see cref="Models.ShapesTrainingOptions.ShuffleLabels"/>).
+    /// </summary>
+    /// <param name="model">The model trained on true labels.</param>
+    /// <param name="layer">Its explained layer.</param>
+    /// <param name="shuffled">The model trained on shuffled labels.</param>
+    /// <param name="shuffledLayer">Its explained layer (the same position).</param>
+    /// <param name="images">The images, preprocessed, on the models' device.</param>
+    /// <param name="methods">The CAM-family methods to check.</param>
+    /// <param name="options">Guided methods, batch size and gallery size (the randomisation options are ignored).</param>
+    /// <param name="progress">Told after each batch.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <returns>One step (<see cref="SanityRandomization.Labels"/>) and a verdict per method.</returns>
+    public static SanityCheckResult CompareLabels(
+        nn.Module<Tensor, Tensor> model,
+        nn.Module<Tensor, Tensor> layer,
+        nn.Module<Tensor, Tensor> shuffled,
+        nn.Module<Tensor, Tensor> shuffledLayer,
+        Tensor images,
+        IReadOnlyList<CamMethod> methods,
+        SanityCheckOptions? options = null,
+        IProgress<EvaluationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new SanityCheckOptions();
+        Validate(model, layer, images, methods, options);
+        ArgumentNullException.ThrowIfNull(shuffled);
+        ArgumentNullException.ThrowIfNull(shuffledLayer);
+        ModelCopy.NameOf(shuffled, shuffledLayer);
+        var batches = (int)((images.shape[0] + options.BatchSize - 1) / options.BatchSize);
+        var done = 0;
+        void Advance() => progress?.Report(new EvaluationProgress("labels", ++done, 2 * batches));
+        var keys = new FamilyExplainer(model, layer, methods, options.IncludeGuided).Keys;
+        var original = Views(model, layer, images, methods, options, Advance, cancellationToken);
+        var randomised = Views(shuffled, shuffledLayer, images, methods, options, Advance, cancellationToken);
+        var step = Step(SanityRandomization.Labels, 0, "trained on shuffled labels", keys, original, randomised, options.GalleryImages);
+        return new SanityCheckResult(keys, [], Gallery(original, options.GalleryImages), [step], Verdicts(keys, [step]), (int)images.shape[0]);
+    }
+
+    /// <summary>One image's map for one method, in the paper's three normalisations.</summary>
+    private sealed record MapView(double[,] Absolute, double[,] Signed, double[,] Unit);
+
+    private static MapView[][] Views(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, Tensor images, IReadOnlyList<CamMethod> methods, SanityCheckOptions options, Action advance, CancellationToken cancellationToken)
+    {
+        var family = new FamilyExplainer(model, layer, methods, options.IncludeGuided);
+        var views = new List<MapView[]>();
+        for (long start = 0; start < images.shape[0]; start += options.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var batch = images[TensorIndex.Slice(start, Math.Min(start + options.BatchSize, images.shape[0]))];
+            var explained = family.Explain(batch, classes: null, keepPictures: false, cancellationToken);
+            var rows = new MapView[explained.Maps.Length][];
+            Parallel.For(0, rows.Length, i => rows[i] = [.. explained.Maps[i].Select(View)]);
+            views.AddRange(rows);
+            advance();
+        }
+
+        return [.. views];
+    }
+
+    private static MapView View(FamilyMap map)
+    {
+        if (map.Gradients is { } picture)
+        {
+            return new MapView(MapComparison.AbsoluteNormalized(picture), MapComparison.DivergingNormalized(picture), MapComparison.MinMaxNormalized(MapComparison.ChannelSum(picture)));
+        }
+
+        var values = MapComparison.ToDouble(map.Map);
+        return new MapView(MapComparison.AbsoluteNormalized(values), MapComparison.DivergingNormalized(values), MapComparison.MinMaxNormalized(values));
+    }
+
+    private static SanityStep Step(SanityRandomization randomization, int depth, string layer, IReadOnlyList<string> keys, MapView[][] original, MapView[][] randomised, int gallery)
+    {
+        var similarity = new Dictionary<string, MapSimilarity>();
+        for (var m = 0; m < keys.Count; m++)
+        {
+            var statistics = new double[original.Length][];
+            Parallel.For(0, original.Length, i =>
+            {
+                var (a, b) = (original[i][m], randomised[i][m]);
+                var rows = a.Unit.GetLength(0);
+                var cell = Math.Min(16, Math.Min(rows, a.Unit.GetLength(1)) / 3);
+                statistics[i] =
+                [
+                    MapComparison.SpearmanCorrelation(a.Absolute, b.Absolute),
+                    MapComparison.SpearmanCorrelation(a.Signed, b.Signed),
+                    MapComparison.StructuralSimilarity(a.Unit, b.Unit),
+                    cell >= 1 ? MapComparison.HogSimilarity(a.Unit, b.Unit, cell) : double.NaN,
+                ];
+            });
+
+            double Mean(int k) => statistics.Select(s => s[k]).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            similarity[keys[m]] = new MapSimilarity(Mean(0), Mean(1), Mean(2), Mean(3), original.Length);
+        }
+
+        return new SanityStep(randomization, depth, layer, similarity, Gallery(randomised, gallery));
+    }
+
+    private static IReadOnlyList<IReadOnlyList<float[,]>> Gallery(MapView[][] views, int count) =>
+        [.. views.Take(count).Select(row => (IReadOnlyList<float[,]>)[.. row.Select(v => ToFloat(v.Absolute))])];
+
+    private static float[,] ToFloat(double[,] map)
+    {
+        var result = new float[map.GetLength(0), map.GetLength(1)];
+        for (var r = 0; r < map.GetLength(0); r++)
+        {
+            for (var c = 0; c < map.GetLength(1); c++)
+            {
+                result[r, c] = (float)map[r, c];
+            }
+        }
+
+        return result;
+    }
+
+    private static IReadOnlyList<SanityVerdict> Verdicts(IReadOnlyList<string> keys, IReadOnlyList<SanityStep> steps)
+    {
+        // The fullest randomisation: every layer random (cascading), else shuffled labels, else the most damaging single layer.
+        var cascading = steps.Where(s => s.Randomization == SanityRandomization.Cascading).ToArray();
+        var labels = steps.Where(s => s.Randomization == SanityRandomization.Labels).ToArray();
+        return [.. keys.Select(key =>
+        {
+            var (step, what) = cascading.Length > 0
+                ? (cascading[^1], $"all {cascading.Length} layers re-initialised")
+                : labels.Length > 0
+                    ? (labels[0], "the model trained on shuffled labels")
+                    : steps.OrderBy(s => s.Similarity[key].SpearmanAbsolute).Select(s => (s, $"layer {s.Layer} re-initialised")).First();
+            var (rank, ssim) = (step.Similarity[key].SpearmanAbsolute, step.Similarity[key].Ssim);
+            var passes = rank < PassThreshold;
+            var changed = step.Randomization == SanityRandomization.Labels ? "what the labels taught it" : "its learned weights";
+            var text = passes
+                ? $"{key} depends on {changed}: with {what}, its maps' rank correlation with the original falls to {rank:F2} (SSIM {ssim:F2})."
+                : $"{key} barely depends on {changed}: with {what}, its maps still correlate at {rank:F2} with the original (SSIM {ssim:F2}); its maps show the input more than the model.";
+            return new SanityVerdict(key, passes, rank, text);
+        })];
+    }
+
+    private static void Validate(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, Tensor images, IReadOnlyList<CamMethod> methods, SanityCheckOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(methods);
+        ObjectDisposedException.ThrowIf(images.IsInvalid, images);
+        if (images.dim() != 4 || images.shape[0] == 0)
+        {
+            throw new ArgumentException($"Give the images as one N × C × H × W batch with at least one image, not a tensor of shape [{string.Join(", ", images.shape)}].", nameof(images));
+        }
+
+        if (images.shape[2] < 11 || images.shape[3] < 11)
+        {
+            throw new ArgumentException($"The images are {images.shape[2]} × {images.shape[3]} pixels; SSIM needs at least 11 × 11.", nameof(images));
+        }
+
+        if (methods.Any(m => m is null) || (methods.Count == 0 && !options.IncludeGuided))
+        {
+            throw new ArgumentException("Give at least one method (or IncludeGuided), and no null.", nameof(methods));
+        }
+
+        if (options.BatchSize < 1 || options.GalleryImages < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"BatchSize ({options.BatchSize}) must be at least 1 and GalleryImages ({options.GalleryImages}) at least 0.");
+        }
+    }
+}
