@@ -92,7 +92,7 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
         training.Value = training.MaxValue;
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
         var dataset = settings.Data ?? ShapesEvaluation.DatasetName(options);
-        var methods = settings.Method is null ? null : Methods(settings.Method, () => trained.Model.Classifier);
+        var methods = settings.Method is null ? null : MethodNames.CamFamily(settings.Method, () => trained.Model.Classifier);
         var device = ModelLoading.ParseDevice(settings.Device);
         if (device.type != DeviceType.CPU)
         {
@@ -123,7 +123,7 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
             ?? (settings.Data is null ? SyntheticShapes.ClassNames : [.. Enumerable.Range(0, classCount).Select(i => i.ToString(CultureInfo.InvariantCulture))]);
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, classNames);
         var layerName = settings.Layer ?? architecture.DefaultLayer;
-        List<CamMethod> methods = settings.Method is { } list ? [.. Methods(list, () => architecture.FindClassifier(model))] : [.. CamMethod.ByName.Values.Distinct()];
+        List<CamMethod> methods = settings.Method is { } list ? [.. MethodNames.CamFamily(list, () => architecture.FindClassifier(model))] : [.. CamMethod.ByName.Values.Distinct()];
         if (settings.Method is null && architecture.EndsInGlobalAveragePooling)
         {
             methods.Add(CamMethod.Cam(architecture.FindClassifier(model)));
@@ -144,15 +144,6 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
             Discrimination = discrimination,
             Facts = [new("Weights", Path.GetFullPath(settings.Weights)), new("Preprocessing", "ImageNet mean and standard deviation, no resizing")],
         };
-    }
-
-    /// <summary>The CAM-family methods of a --method list; Guided Backpropagation and Guided Grad-CAM are always evaluated.</summary>
-    private static IReadOnlyList<CamMethod> Methods(string list, Func<torch.nn.Module<torch.Tensor, torch.Tensor>> classifier)
-    {
-        var request = MethodNames.Parse(list, classifier, batchSize: null);
-        return request.Cams.Count > 0
-            ? [.. request.Cams.Select(c => c.Method)]
-            : throw new CamException("--method names no CAM-family method; Guided Backpropagation and Guided Grad-CAM are evaluated anyway.");
     }
 
     private static string BuiltInName(ShapesTrainingOptions options) =>

@@ -32,8 +32,29 @@ internal static class Inputs
             return [new Input(stem, npy, () => LoadNpy(npy), n => $"{stem}-{n}")];
         }
 
+        var files = ImageFiles(settings.Images);
+
+        if (settings.Crop < 1 || settings.Resize < settings.Crop)
+        {
+            throw new CamException($"--resize ({settings.Resize}) must be at least --crop ({settings.Crop}), and both positive.");
+        }
+
+        var preprocessor = new ImagePreprocessor { ResizeTo = settings.Resize, CropTo = settings.Crop };
+
+        // Output stems: the file name without extension, or with it where two files would collide.
+        var stems = files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
+        return [.. files.Select((file, i) =>
+        {
+            var name = stems.Count(s => s == stems[i]) > 1 ? Path.GetFileName(file) : stems[i];
+            return new Input(name, file, () => LoadImage(file, preprocessor), _ => name);
+        })];
+    }
+
+    /// <summary>The image files that paths name: files as given, folders' images in name order.</summary>
+    internal static IReadOnlyList<string> ImageFiles(IEnumerable<string> paths)
+    {
         var files = new List<string>();
-        foreach (var path in settings.Images)
+        foreach (var path in paths)
         {
             if (Directory.Exists(path))
             {
@@ -58,20 +79,7 @@ internal static class Inputs
             }
         }
 
-        if (settings.Crop < 1 || settings.Resize < settings.Crop)
-        {
-            throw new CamException($"--resize ({settings.Resize}) must be at least --crop ({settings.Crop}), and both positive.");
-        }
-
-        var preprocessor = new ImagePreprocessor { ResizeTo = settings.Resize, CropTo = settings.Crop };
-
-        // Output stems: the file name without extension, or with it where two files would collide.
-        var stems = files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
-        return [.. files.Select((file, i) =>
-        {
-            var name = stems.Count(s => s == stems[i]) > 1 ? Path.GetFileName(file) : stems[i];
-            return new Input(name, file, () => LoadImage(file, preprocessor), _ => name);
-        })];
+        return files;
     }
 
     private static (torch.Tensor, RgbImage[]) LoadImage(string path, ImagePreprocessor preprocessor)

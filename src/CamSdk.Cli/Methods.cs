@@ -68,4 +68,16 @@ internal static class MethodNames
         "ablationcam" when batchSize is { } size => new AblationCam { BatchSize = size },
         _ => CamMethod.ByName[name],
     };
+
+    /// <summary>
+    /// The CAM-family methods of a --method list, for commands that measure Guided Backpropagation and Guided Grad-CAM
+    /// anyway (evaluate, sanity, faithfulness).
+    /// </summary>
+    internal static IReadOnlyList<CamMethod> CamFamily(string list, Func<torch.nn.Module<torch.Tensor, torch.Tensor>> classifier)
+    {
+        var request = Parse(list, classifier, batchSize: null);
+        return request.Cams.Count > 0
+            ? [.. request.Cams.Select(c => c.Method)]
+            : throw new CamException("--method names no CAM-family method; Guided Backpropagation and Guided Grad-CAM are included anyway.");
+    }
 }

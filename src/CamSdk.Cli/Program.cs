@@ -104,10 +104,26 @@ namespace CamSdk.Cli
                 return Guarded(console, () => new EvaluateRunner(console).Run(settings, cancellationToken));
             });
 
+            var sanity = CheckCommand(
+                "sanity",
+                "Sanity checks (Adebayo et al. 2018): re-initialise the model's layers from the classifier down (cascading) and one at a time (independent), on a copy, and measure how alike each method's maps stay (Spearman, SSIM, HOG); write sanity.csv, sanity.json, plots and the maps at each depth.",
+                "The CAM-family methods to check, comma-separated (default: gradcam, gradcam++, layercam, eigencam). Guided Backpropagation and Guided Grad-CAM are always checked.",
+                console,
+                (settings, extra) => new CheckRunner(console).Sanity(settings with { Blocks = extra.Blocks }, cancellationToken),
+                sanityOnly: true);
+            var faithfulness = CheckCommand(
+                "faithfulness",
+                "Faithfulness metrics: deletion and insertion curves (RISE), pytorch-grad-cam's confidence change when the image is multiplied by the map, and ROAD (most/least relevant first, combined); write faithfulness.csv, faithfulness.json and plots.",
+                "The CAM-family methods to measure, comma-separated (default: all of them, and CAM where the model ends in global average pooling). Guided Backpropagation and Guided Grad-CAM are always measured.",
+                console,
+                (settings, extra) => new CheckRunner(console).Faithfulness(settings with { Step = extra.Step, DeletionBaseline = extra.Deletion, InsertionBaseline = extra.Insertion, Score = extra.Score, Noise = extra.Noise }, cancellationToken),
+                sanityOnly: false);
             var root = new RootCommand("camsdk: class activation maps (the Grad-CAM family, Guided Backpropagation, Guided Grad-CAM) for torchvision-compatible models.")
             {
                 explain,
                 evaluate,
+                sanity,
+                faithfulness,
             };
             var result = root.Parse(args);
             if (result.Errors.Count > 0)
@@ -117,11 +133,65 @@ namespace CamSdk.Cli
                     console.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
                 }
 
-                console.MarkupLine("Run [bold]camsdk explain --help[/] or [bold]camsdk evaluate --help[/] for the options.");
+                console.MarkupLine("Run [bold]camsdk explain --help[/], [bold]camsdk evaluate --help[/], [bold]camsdk sanity --help[/] or [bold]camsdk faithfulness --help[/] for the options.");
                 return 2;
             }
 
             return result.Invoke(new InvocationConfiguration { Output = Console.Out, Error = Console.Error });
+        }
+
+        /// <summary>The options of one check command beyond the shared ones.</summary>
+        private sealed record CheckExtras(bool Blocks, int? Step, string Deletion, string Insertion, string Score, double Noise);
+
+        /// <summary><c>sanity</c> or <c>faithfulness</c>: a zoo architecture with --weights and --image, or the built-in ShapesNet.</summary>
+        private static Command CheckCommand(string name, string description, string methodHelp, IAnsiConsole console, Func<CheckSettings, CheckExtras, int> run, bool sanityOnly)
+        {
+            var arch = new Option<string?>("--arch") { Description = $"A zoo architecture: {Architecture.Names}. Without it, the built-in ShapesNet (trained or loaded from the cache) on held-out shapes." };
+            var weights = new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." };
+            var image = new Option<string[]>("--image") { Description = "With --arch: an image or a folder of them; repeatable.", AllowMultipleArgumentsPerToken = true };
+            var images = new Option<int>("--images") { Description = "How many images to use (the first ones).", DefaultValueFactory = _ => 32 };
+            var layer = new Option<string?>("--layer") { Description = "With --arch: the layer to explain (default: the architecture's last convolutional block)." };
+            var method = new Option<string?>("--method") { Description = methodHelp };
+            method.CompletionSources.Add(MethodNames.All.ToArray());
+            var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+            var output = new Option<string>("--out") { Description = "The folder to write to.", DefaultValueFactory = _ => name };
+            var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: its own choice)." };
+            var seed = new Option<int>("--seed") { Description = "The seed of the re-initialisations (sanity) or of ROAD's noise (faithfulness).", DefaultValueFactory = _ => 0 };
+            var resize = new Option<int>("--resize") { Description = "With --arch: the images' shorter side after resizing.", DefaultValueFactory = _ => 256 };
+            var crop = new Option<int>("--crop") { Description = "With --arch: the centre crop's side.", DefaultValueFactory = _ => 224 };
+            var blocks = new Option<bool>("--blocks") { Description = "Randomise the model's top-level blocks (for ResNet: fc, layer4, …, conv1) instead of every layer, as the paper does for Inception." };
+            var step = new Option<int?>("--step") { Description = "Deletion and insertion: pixels per step (default: the image's width, as RISE)." };
+            var deletion = new Option<string>("--deletion-baseline") { Description = "What deleted pixels become: zero (RISE), blur or mean.", DefaultValueFactory = _ => "zero" };
+            var insertion = new Option<string>("--insertion-baseline") { Description = "What insertion starts from: blur (RISE), zero or mean.", DefaultValueFactory = _ => "blur" };
+            var score = new Option<string>("--score") { Description = "The score watched: probability (softmax) or logit.", DefaultValueFactory = _ => "probability" };
+            var noise = new Option<double>("--noise") { Description = "ROAD's imputation noise (pytorch-grad-cam's 0.01).", DefaultValueFactory = _ => Evaluation.RoadImputation.DefaultNoise };
+            var command = new Command(name, description) { arch, weights, image, images, layer, method, device, output, threads, seed, resize, crop };
+            foreach (var option in sanityOnly ? new Option[] { blocks } : [step, deletion, insertion, score, noise])
+            {
+                command.Options.Add(option);
+            }
+
+            command.SetAction(parse =>
+            {
+                var settings = new CheckSettings(
+                    parse.GetValue(arch),
+                    parse.GetValue(weights),
+                    parse.GetValue(image) ?? [],
+                    parse.GetValue(images),
+                    parse.GetValue(layer),
+                    parse.GetValue(method),
+                    parse.GetValue(device)!,
+                    parse.GetValue(output)!,
+                    parse.GetValue(threads),
+                    parse.GetValue(seed),
+                    Resize: parse.GetValue(resize),
+                    Crop: parse.GetValue(crop));
+                var extras = sanityOnly
+                    ? new CheckExtras(parse.GetValue(blocks), null, "zero", "blur", "probability", Evaluation.RoadImputation.DefaultNoise)
+                    : new CheckExtras(false, parse.GetValue(step), parse.GetValue(deletion)!, parse.GetValue(insertion)!, parse.GetValue(score)!, parse.GetValue(noise));
+                return Guarded(console, () => run(settings, extras));
+            });
+            return command;
         }
 
         /// <summary>Runs a command; a request that cannot be done (a <see cref="CamException"/>, a file that cannot be read or written) is printed and gives exit code 2.</summary>

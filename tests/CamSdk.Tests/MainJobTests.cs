@@ -51,6 +51,66 @@ public sealed class MainJobTests(TinyMainJob job)
     }
 
     [Fact]
+    public void MetricsJsonHoldsTheSanityFaithfulnessAndShortcutFigures()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(job.MetricsPath));
+        var root = json.RootElement;
+        string[] checkedMethods = ["gradcam", "gradcam++", "layercam", "eigencam", "guided-backprop", "guided-gradcam"];
+
+        var model = root.GetProperty("sanity").GetProperty("model_randomization");
+        var layers = model.GetProperty("layers_top_down").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal("fc", layers[0]);
+        Assert.Equal(11, layers.Count); // five convolutions, five batch norms, the head
+        foreach (var test in new[] { "cascading", "independent" })
+        {
+            var steps = model.GetProperty(test).EnumerateArray().ToList();
+            Assert.Equal(layers, steps.Select(s => s.GetProperty("layer").GetString()));
+            foreach (var step in steps)
+            {
+                Assert.Equal(checkedMethods, step.GetProperty("methods").EnumerateObject().Select(p => p.Name));
+                foreach (var method in step.GetProperty("methods").EnumerateObject())
+                {
+                    foreach (var statistic in method.Value.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number))
+                    {
+                        Assert.InRange(statistic.Value.GetDouble(), -1 - 1e-9, 1 + 1e-9);
+                    }
+                }
+            }
+        }
+
+        var data = root.GetProperty("sanity").GetProperty("data_randomization");
+        Assert.Equal(checkedMethods, data.GetProperty("methods").EnumerateObject().Select(p => p.Name));
+        Assert.InRange(data.GetProperty("shuffled_training_accuracy").GetDouble(), 0, 1);
+
+        var faithfulness = root.GetProperty("faithfulness").GetProperty("methods");
+        Assert.Equal([.. CamKeys, "guided-backprop", "guided-gradcam"], faithfulness.EnumerateObject().Select(p => p.Name));
+        foreach (var method in faithfulness.EnumerateObject())
+        {
+            // Probabilities: areas and curves within [0, 1], changes within [-1, 1].
+            Assert.InRange(method.Value.GetProperty("deletion_auc").GetDouble(), 0, 1);
+            Assert.InRange(method.Value.GetProperty("insertion_auc").GetDouble(), 0, 1);
+            Assert.InRange(method.Value.GetProperty("road_combined").GetDouble(), -1, 1);
+            Assert.Equal(9, method.Value.GetProperty("road_most_relevant_first").GetArrayLength());
+            Assert.Equal(17, method.Value.GetProperty("deletion_curve").GetArrayLength()); // 4,096 pixels in steps of 256
+        }
+
+        // Grad-CAM, XGrad-CAM, HiRes-CAM and CAM coincide on this network: their faithfulness figures too.
+        Assert.Equal(faithfulness.GetProperty("gradcam").GetProperty("deletion_auc").GetDouble(), faithfulness.GetProperty("cam").GetProperty("deletion_auc").GetDouble(), 5);
+
+        var shortcut = root.GetProperty("shortcut");
+        Assert.Equal(12, shortcut.GetProperty("images").GetInt32());
+        Assert.Equal(144.0 / 4096, shortcut.GetProperty("watermark_area_share").GetDouble(), 12);
+        Assert.Equal(["watermark shortcut", "no watermark"], shortcut.GetProperty("models").EnumerateObject().Select(p => p.Name));
+        foreach (var m in shortcut.GetProperty("models").EnumerateObject())
+        {
+            Assert.Equal(SyntheticShapesClassCount, m.Value.GetProperty("mass_share_by_class").EnumerateObject().Count());
+            Assert.InRange(m.Value.GetProperty("mass_share").GetDouble(), 0, 1);
+        }
+    }
+
+    private const int SyntheticShapesClassCount = 6;
+
+    [Fact]
     public void GradCamEqualsCamOnThisGlobalAveragePoolingNetwork()
     {
         // ShapesNet ends in global average pooling and a linear layer, where Grad-CAM's weights are CAM's (up to a positive

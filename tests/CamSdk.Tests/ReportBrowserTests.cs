@@ -34,8 +34,25 @@ public sealed class ReportBrowserTests(TinyMainJob job)
         var discriminationRows = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#discrimination-table tbody tr').length");
         Assert.Equal(job.Report.Localization.Methods.Count, localisationRows);
         Assert.Equal(job.Report.Discrimination!.Methods.Count, discriminationRows);
+        foreach (var (table, rows) in new[]
+        {
+            ("sanity-table", job.Report.Sanity!.Methods.Count),
+            ("labels-table", job.Report.DataRandomization!.Check.Methods.Count),
+            ("faithfulness-table", job.Report.Faithfulness!.Methods.Count),
+            ("shortcut-table", 2),
+            ("shortcut-classes", job.Report.ClassNames.Count),
+        })
+        {
+            Assert.Equal(rows, await page.EvaluateExpressionAsync<int>($"document.querySelectorAll('#{table} tbody tr').length"));
+        }
+
+        var verdicts = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#sanity-verdicts li').length");
+        Assert.Equal(job.Report.Sanity.Verdicts.Count + job.Report.DataRandomization.Check.Verdicts.Count, verdicts);
+
+        // Localisation, discrimination, training; two sanity plots; deletion, insertion and two ROAD plots; the shortcut's bars.
         var plotWidths = await page.EvaluateExpressionAsync<int[]>("Array.from(document.querySelectorAll('.plots img')).map(i => i.naturalWidth)");
-        Assert.Equal(3, plotWidths.Length);
+        Assert.Equal(3 + 2 + 4 + 1, plotWidths.Length);
+        Assert.All(plotWidths, w => Assert.True(w >= 500, $"a plot {w} pixels wide"));
         Assert.Empty(errors);
         await page.ScreenshotAsync(Path.Combine(job.Folder, "report.png"), new ScreenshotOptions { FullPage = false });
         Assert.True(new FileInfo(Path.Combine(job.Folder, "report.png")).Length > 10_000);

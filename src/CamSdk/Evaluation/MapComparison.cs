@@ -108,7 +108,8 @@ public static class MapComparison
     /// The histogram-of-oriented-gradients feature vector of a map, as <c>skimage.feature.hog(map,
     /// pixels_per_cell=(cellSize, cellSize))</c> computes it: central-difference gradients (zero on the border), 9 unsigned
     /// orientation bins per cell holding the mean magnitude of the pixels whose angle falls in the bin, blocks of 3 × 3 cells
-    /// normalised by L2-Hys (clipped at 0.2), flattened block by block.
+    /// normalised by L2-Hys (clipped at 0.2), flattened block by block. As in scikit-image, a cell's sums are accumulated
+    /// in single precision.
     /// </summary>
     /// <param name="map">The map, at least 3 cells on each side.</param>
     /// <param name="cellSize">The cell's side in pixels; the paper's 16 by default.</param>
@@ -128,7 +129,8 @@ public static class MapComparison
         }
 
         RequireNoNaN(map, nameof(map));
-        var histogram = new double[cellRows, cellColumns, Orientations];
+        // scikit-image sums a cell's magnitudes in a C float (cell_hog's "cdef float total"): so does this, in the same order.
+        var histogram = new float[cellRows, cellColumns, Orientations];
         for (var r = 0; r < cellRows * cellSize; r++)
         {
             for (var c = 0; c < cellColumns * cellSize; c++)
@@ -148,7 +150,7 @@ public static class MapComparison
                 {
                     if (angle >= 180.0 / Orientations * bin && angle < 180.0 / Orientations * (bin + 1))
                     {
-                        histogram[r / cellSize, c / cellSize, bin] += magnitude;
+                        histogram[r / cellSize, c / cellSize, bin] = (float)(histogram[r / cellSize, c / cellSize, bin] + magnitude);
                         break;
                     }
                 }
@@ -168,7 +170,7 @@ public static class MapComparison
                     {
                         for (var o = 0; o < Orientations; o++)
                         {
-                            block[i++] = histogram[br + r, bc + c, o] / (cellSize * cellSize);
+                            block[i++] = histogram[br + r, bc + c, o] / (float)(cellSize * cellSize);
                         }
                     }
                 }

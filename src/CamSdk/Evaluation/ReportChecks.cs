@@ -64,18 +64,12 @@ internal static class ReportChecks
             }
 
             html.Append("<div class=\"plots\">");
-            foreach (var (steps, name) in new[] { (cascading, "Cascading randomisation"), (independent, "Independent randomisation") })
+            foreach (var kind in new[] { SanityRandomization.Cascading, SanityRandomization.Independent })
             {
-                if (steps.Length == 0)
+                if (SanityPlot(sanity, kind) is { } png)
                 {
-                    continue;
+                    Plot(html, png, $"{kind} randomisation: rank correlation per method and layer");
                 }
-
-                var x = Enumerable.Range(0, steps.Length + (name.StartsWith("Casc", StringComparison.Ordinal) ? 1 : 0)).Select(i => (double)i).ToArray();
-                var cascadingPlot = x.Length > steps.Length;
-                var series = sanity.Methods.Select(m => (Label(m), (IReadOnlyList<double>)x, (IReadOnlyList<double>)[.. (cascadingPlot ? new[] { 1.0 } : []).Concat(steps.Select(s => s.Similarity[m].SpearmanAbsolute))])).ToList();
-                var ticks = (cascadingPlot ? new[] { "original" } : []).Concat(steps.Select(s => s.Layer)).ToList();
-                Plot(html, ReportPlots.Lines($"{name}: rank correlation with the original map", cascadingPlot ? "randomised down to layer" : "layer randomised alone", "Spearman (absolute maps)", series, ticks), $"{name}: rank correlation per method and layer");
             }
 
             html.Append("</div>\n");
@@ -112,34 +106,69 @@ internal static class ReportChecks
         }
     }
 
+    /// <summary>Rank correlation (absolute maps) against the layers randomised, one line per method; null when the test did not run.</summary>
+    internal static byte[]? SanityPlot(SanityCheckResult sanity, SanityRandomization kind)
+    {
+        var steps = sanity.Steps.Where(s => s.Randomization == kind).ToArray();
+        if (steps.Length == 0)
+        {
+            return null;
+        }
+
+        var cascading = kind == SanityRandomization.Cascading;
+        var x = Enumerable.Range(0, steps.Length + (cascading ? 1 : 0)).Select(i => (double)i).ToArray();
+        var series = sanity.Methods.Select(m => (Label(m), (IReadOnlyList<double>)x, (IReadOnlyList<double>)[.. (cascading ? new[] { 1.0 } : []).Concat(steps.Select(s => s.Similarity[m].SpearmanAbsolute))])).ToList();
+        var ticks = (cascading ? new[] { "original" } : []).Concat(steps.Select(s => s.Layer)).ToList();
+        return ReportPlots.Lines(
+            cascading ? "Cascading randomisation: rank correlation with the original map, layers randomised from the top down to each" : "Independent randomisation: rank correlation with the original map, each layer randomised alone",
+            "",
+            "Spearman (absolute maps)",
+            series,
+            ticks);
+    }
+
+    /// <summary>The deletion curves, the insertion curves and the ROAD curves of every method.</summary>
+    internal static (byte[] Deletion, byte[] Insertion, byte[] MostRelevantFirst, byte[] LeastRelevantFirst) FaithfulnessPlots(FaithfulnessEvaluation faithfulness)
+    {
+        var methods = faithfulness.Methods;
+        byte[] Curves(string name, Func<MethodFaithfulness, FaithfulnessCurve> curve) =>
+            ReportPlots.Lines($"{name} curves (mean over images)", name == "Deletion" ? "fraction of pixels removed" : "fraction of pixels inserted", "class score", [.. methods.Select(m => (Label(m.Method), curve(m).Fractions, curve(m).Scores))]);
+        var percentiles = faithfulness.Percentiles.ToArray();
+        byte[] Road(string title, string xLabel, Func<MethodFaithfulness, IReadOnlyList<double>> changes) =>
+            ReportPlots.Lines(title, xLabel, "change in class score", [.. methods.Select(m => (Label(m.Method), (IReadOnlyList<double>)percentiles, changes(m)))]);
+        return (
+            Curves("Deletion", m => m.Deletion),
+            Curves("Insertion", m => m.Insertion),
+            Road("ROAD, most relevant first (lower is better)", "percentile p: the pixels above the map's p-th percentile are imputed", m => m.RoadMostRelevantFirst),
+            Road("ROAD, least relevant first (closer to 0 is better)", "percentile p: the pixels above the p-th percentile of 1 − map are imputed", m => m.RoadLeastRelevantFirst));
+    }
+
     private static void Faithfulness(StringBuilder html, FaithfulnessEvaluation faithfulness)
     {
         html.Append("<h2 id=\"faithfulness\">Faithfulness: does the score follow the map?</h2>\n<p class=\"note\">")
             .Append(Encode(Invariant($"On {faithfulness.Images} held-out images ({faithfulness.Settings}). Deletion (RISE) removes pixels in the map's order and integrates the score: lower is better; ",
                 $"insertion puts them back into a blurred image: higher is better. Confidence change is pytorch-grad-cam's score on image × map minus the score on the image (drop: lower is better; increase: the share of images whose score rose). ",
                 $"ROAD (Rong et al. 2022) removes the most or the least relevant pixels, fills them by noisy linear imputation so that the filling does not give the removal away, and combines both orders: higher is better. ",
-                $"The best value of each column is in bold.")))
+                $"The best value of each column is in bold (within 0.0005).")))
             .Append("</p>\n<table class=\"metrics\" id=\"faithfulness-table\">\n<thead><tr><th>method</th><th>deletion AUC</th><th>insertion AUC</th><th>confidence change</th><th>drop in confidence</th><th>increase in confidence</th><th>ROAD combined</th></tr></thead>\n<tbody>\n");
         var methods = faithfulness.Methods;
         var best = (methods.Min(m => m.Deletion.Area), methods.Max(m => m.Insertion.Area), methods.Max(m => m.ConfidenceChange), methods.Min(m => m.DropInConfidence), methods.Max(m => m.IncreaseInConfidence), methods.Max(m => m.RoadCombined));
         foreach (var m in methods)
         {
+            // Methods that coincide on this model (e.g. Grad-CAM and CAM after global average pooling) differ in rounding only: all are best.
+            static bool Near(double value, double best) => Math.Abs(value - best) < 5e-4;
             html.Append("<tr><td>").Append(Encode(Label(m.Method))).Append("</td>")
-                .Append(Number(m.Deletion.Area, m.Deletion.Area == best.Item1)).Append(Number(m.Insertion.Area, m.Insertion.Area == best.Item2))
-                .Append(Number(m.ConfidenceChange, m.ConfidenceChange == best.Item3)).Append(Number(m.DropInConfidence, m.DropInConfidence == best.Item4))
-                .Append(Cell(m.IncreaseInConfidence, m.IncreaseInConfidence == best.Item5)).Append(Number(m.RoadCombined, m.RoadCombined == best.Item6)).Append("</tr>\n");
+                .Append(Number(m.Deletion.Area, Near(m.Deletion.Area, best.Item1))).Append(Number(m.Insertion.Area, Near(m.Insertion.Area, best.Item2)))
+                .Append(Number(m.ConfidenceChange, Near(m.ConfidenceChange, best.Item3))).Append(Number(m.DropInConfidence, Near(m.DropInConfidence, best.Item4)))
+                .Append(Cell(m.IncreaseInConfidence, Near(m.IncreaseInConfidence, best.Item5))).Append(Number(m.RoadCombined, Near(m.RoadCombined, best.Item6))).Append("</tr>\n");
         }
 
         html.Append("</tbody>\n</table>\n<div class=\"plots\">");
-        foreach (var (name, curve) in new (string, Func<MethodFaithfulness, FaithfulnessCurve>)[] { ("Deletion", m => m.Deletion), ("Insertion", m => m.Insertion) })
-        {
-            var series = methods.Select(m => (Label(m.Method), curve(m).Fractions, curve(m).Scores)).ToList();
-            Plot(html, ReportPlots.Lines($"{name} curves (mean over images)", name == "Deletion" ? "fraction of pixels removed" : "fraction of pixels inserted", "class probability", series), $"{name} curves per method");
-        }
-
-        var percentiles = faithfulness.Percentiles.ToArray();
-        var road = methods.SelectMany(m => new[] { ($"{Label(m.Method)} MoRF", (IReadOnlyList<double>)percentiles, m.RoadMostRelevantFirst), ($"{Label(m.Method)} LeRF", (IReadOnlyList<double>)percentiles, m.RoadLeastRelevantFirst) }).ToList();
-        Plot(html, ReportPlots.Lines("ROAD: score change after imputation", "percentile (MoRF removes the pixels above it, LeRF those above it in 1 − map)", "change in class probability", road, width: 900, height: 520), "ROAD curves per method and order");
+        var (deletion, insertion, mostRelevantFirst, leastRelevantFirst) = FaithfulnessPlots(faithfulness);
+        Plot(html, deletion, "Deletion curves per method");
+        Plot(html, insertion, "Insertion curves per method");
+        Plot(html, mostRelevantFirst, "ROAD, most relevant first, per method");
+        Plot(html, leastRelevantFirst, "ROAD, least relevant first, per method");
         html.Append("</div>\n");
     }
 
@@ -191,9 +220,11 @@ internal static class ReportChecks
         }
     }
 
-    internal static JsonNode? SanityJson(EvaluationReport report)
+    internal static JsonNode? SanityJson(EvaluationReport report) => SanityJson(report.Sanity, report.DataRandomization);
+
+    internal static JsonNode? SanityJson(SanityCheckResult? modelRandomization, DataRandomization? dataRandomization)
     {
-        if (report.Sanity is null && report.DataRandomization is null)
+        if (modelRandomization is null && dataRandomization is null)
         {
             return null;
         }
@@ -220,7 +251,7 @@ internal static class ReportChecks
         return new JsonObject
         {
             ["pass_threshold"] = SanityCheck.PassThreshold,
-            ["model_randomization"] = report.Sanity is { } sanity
+            ["model_randomization"] = modelRandomization is { } sanity
                 ? new JsonObject
                 {
                     ["images"] = sanity.Images,
@@ -230,7 +261,7 @@ internal static class ReportChecks
                     ["verdicts"] = Verdicts(sanity),
                 }
                 : null,
-            ["data_randomization"] = report.DataRandomization is { } data
+            ["data_randomization"] = dataRandomization is { } data
                 ? new JsonObject
                 {
                     ["images"] = data.Check.Images,

@@ -66,7 +66,7 @@ internal static class ReportPlots
     }
 
     /// <summary>Lines (with markers), one per series, over shared or own x values; optional tick labels for the x values.</summary>
-    internal static byte[] Lines(string title, string xLabel, string yLabel, IReadOnlyList<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)> series, IReadOnlyList<string>? ticks = null, int width = 760, int height = 420)
+    internal static byte[] Lines(string title, string xLabel, string yLabel, IReadOnlyList<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)> series, IReadOnlyList<string>? ticks = null, int width = 860, int height = 480)
     {
         return Draw(width, height, plot =>
         {
@@ -85,6 +85,8 @@ internal static class ReportPlots
                 plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([.. series[0].X], [.. ticks]);
                 plot.Axes.Bottom.TickLabelStyle.Rotation = -40;
                 plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+                // Rotated tick labels would run into an axis title below them: the title is said in the plot's title instead.
+                xLabel = "";
             }
 
             plot.ShowLegend(Edge.Right);

@@ -46,7 +46,7 @@ public static class SanityCheck
     /// <param name="images">The images, preprocessed as the model expects (N × C × H × W, on the model's device).</param>
     /// <param name="methods">The CAM-family methods to check.</param>
     /// <param name="options">What to run; null for both model randomisations with Guided Backpropagation and Guided Grad-CAM.</param>
-    /// <param name="progress">Told after each batch.</param>
+    /// <param name="progress">Told after each batch, per stage: "original", "cascading", "independent".</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>Every step's statistics, maps for the first images, and a verdict per method.</returns>
     /// <exception cref="ArgumentException">Bad arguments, a layer outside the model, or a factory that does not build the same architecture.</exception>
@@ -63,7 +63,7 @@ public static class SanityCheck
         Validate(model, layer, images, methods, options);
         var layerName = ModelCopy.NameOf(model, layer);
         using var copy = ModelCopy.Create(model, options.CreateModel);
-        var layers = options.Layers ?? ModelCopy.TopDownLayers(copy, images[TensorIndex.Slice(0, 1)]);
+        var layers = options.Layers ?? ModelCopy.TopDownLayers(copy, images[TensorIndex.Slice(0, 1)], options.Blocks);
         if (layers.Count == 0)
         {
             throw new ArgumentException("The model has no parameterised layer to randomise.", nameof(model));
@@ -72,9 +72,12 @@ public static class SanityCheck
         var modules = layers.Select(name => ModelCopy.Find(copy, name)).ToArray();
         var copyLayer = (nn.Module<Tensor, Tensor>)ModelCopy.Find(copy, layerName);
         var batches = (int)((images.shape[0] + options.BatchSize - 1) / options.BatchSize);
-        var total = batches * (1 + (options.Cascading ? layers.Count : 0) + (options.Independent ? layers.Count : 0));
-        var done = 0;
-        void Advance(string stage) => progress?.Report(new EvaluationProgress(stage, ++done, total));
+        var done = new Dictionary<string, int>();
+        void Advance(string stage)
+        {
+            done[stage] = done.GetValueOrDefault(stage) + 1;
+            progress?.Report(new EvaluationProgress(stage, done[stage], stage == "original" ? batches : batches * layers.Count));
+        }
 
         var keys = new FamilyExplainer(model, layer, methods, options.IncludeGuided).Keys;
         var original = Views(model, layer, images, methods, options, () => Advance("original"), cancellationToken);
@@ -236,9 +239,10 @@ public static class SanityCheck
             var (rank, ssim) = (step.Similarity[key].SpearmanAbsolute, step.Similarity[key].Ssim);
             var passes = rank < PassThreshold;
             var changed = step.Randomization == SanityRandomization.Labels ? "what the labels taught it" : "its learned weights";
+            var name = ReportHtml.Label(key);
             var text = passes
-                ? $"{key} depends on {changed}: with {what}, its maps' rank correlation with the original falls to {rank:F2} (SSIM {ssim:F2})."
-                : $"{key} barely depends on {changed}: with {what}, its maps still correlate at {rank:F2} with the original (SSIM {ssim:F2}); its maps show the input more than the model.";
+                ? $"{name} depends on {changed}: with {what}, its maps' rank correlation with the original falls to {rank:F2} (SSIM {ssim:F2})."
+                : $"{name} barely depends on {changed}: with {what}, its maps still correlate at {rank:F2} with the original (SSIM {ssim:F2}); its maps show the input more than the model.";
             return new SanityVerdict(key, passes, rank, text);
         })];
     }

@@ -28,6 +28,12 @@ public sealed record SanityCheckOptions
     /// </summary>
     public System.Collections.Generic.IReadOnlyList<string>? Layers { get; init; }
 
+    /// <summary>
+    /// When <see cref="Layers"/> is null: randomise the model's direct children that hold parameters (its blocks, e.g.
+    /// ResNet's fc, layer4, …, conv1) instead of every layer, as the paper does for Inception's blocks. Default false.
+    /// </summary>
+    public bool Blocks { get; init; }
+
     /// <summary>The seed of the re-initialisations. Default 0.</summary>
     public int Seed { get; init; }
 

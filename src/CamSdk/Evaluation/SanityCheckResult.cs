@@ -15,4 +15,18 @@ public sealed record SanityCheckResult(
     IReadOnlyList<IReadOnlyList<float[,]>> Original,
     IReadOnlyList<SanityStep> Steps,
     IReadOnlyList<SanityVerdict> Verdicts,
-    int Images);
+    int Images)
+{
+    /// <summary>
+    /// Writes the check into a folder: <c>sanity.csv</c> (one row per step and method), <c>sanity.json</c>, a plot of the
+    /// rank correlation against the randomised layers per test (<c>sanity-cascading.png</c>, <c>sanity-independent.png</c>)
+    /// and every kept image's maps at each step (<c>maps/image-N/METHOD/…png</c>).
+    /// </summary>
+    /// <param name="directory">The folder (created if missing).</param>
+    /// <returns>The files written.</returns>
+    public System.Collections.Generic.IReadOnlyList<string> WriteTo(string directory)
+    {
+        System.ArgumentException.ThrowIfNullOrEmpty(directory);
+        return CheckFiles.Write(this, directory);
+    }
+}

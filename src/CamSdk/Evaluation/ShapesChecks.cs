@@ -109,7 +109,7 @@ public static class ShapesChecks
         var model = trained.Model;
         var data = new SyntheticShapes(options.Seed, options.ImageSize);
         var pictures = Enumerable.Range(SyntheticShapes.HeldOutStart, images).Select(i => data.SingleObject(i).Image).ToArray();
-        var evaluator = new FaithfulnessEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), ShapesEvaluation.Methods(model), ShapesNet.Preprocessor) { Step = 4 * options.ImageSize, BatchSize = 32 };
+        var evaluator = new FaithfulnessEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), ShapesEvaluation.Methods(model), ShapesNet.Preprocessor) { Step = 4 * options.ImageSize, BatchSize = 8 };
         return evaluator.Evaluate(pictures, progress, cancellationToken);
     }
 

@@ -79,9 +79,14 @@ internal static class ModelCopy
     /// <paramref name="sample"/> (so a classifier registered first still counts as the top layer); modules the pass never
     /// calls (or that cannot be hooked) come last, in reverse order of registration.
     /// </summary>
-    internal static IReadOnlyList<string> TopDownLayers(nn.Module<Tensor, Tensor> model, Tensor sample)
+    /// <param name="model">The model.</param>
+    /// <param name="sample">An input to run.</param>
+    /// <param name="blocks">Order the model's direct children that hold parameters instead of every module that owns some.</param>
+    internal static IReadOnlyList<string> TopDownLayers(nn.Module<Tensor, Tensor> model, Tensor sample, bool blocks)
     {
-        var owners = model.named_modules().Where(m => m.module.named_parameters(recurse: false).Any()).ToArray();
+        var owners = blocks
+            ? model.named_children().Where(m => m.module.parameters().Any()).ToArray()
+            : model.named_modules().Where(m => m.module.named_parameters(recurse: false).Any()).ToArray();
         var called = new List<string>();
         var hooks = owners
             .Where(m => m.module is nn.Module<Tensor, Tensor>)

@@ -1,0 +1,221 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using CamSdk.Datasets;
+using CamSdk.Evaluation;
+using CamSdk.Imaging;
+using CamSdk.Methods;
+using CamSdk.Models;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamSdk.Cli;
+
+/// <summary>
+/// Runs <c>camsdk sanity</c> (model randomisation, cascading and independent) and <c>camsdk faithfulness</c> (deletion,
+/// insertion, confidence change, ROAD) for a zoo architecture with the user's weights and images, or for the built-in
+/// ShapesNet on held-out shapes.
+/// </summary>
+internal sealed class CheckRunner(IAnsiConsole console)
+{
+    /// <summary>The model, its explained layer, how to build another of it, the images and the methods.</summary>
+    private sealed record Subject(nn.Module<Tensor, Tensor> Model, nn.Module<Tensor, Tensor> Layer, Func<nn.Module<Tensor, Tensor>> Create, RgbImage[] Images, ImagePreprocessor Preprocessor, IReadOnlyList<CamMethod> Methods, string Name) : IDisposable
+    {
+        public void Dispose() => Model.Dispose();
+    }
+
+    internal int Sanity(CheckSettings settings, CancellationToken cancellationToken)
+    {
+        SanityCheckResult result = null!;
+        string name = "";
+        Run(settings, ShapesChecks.SanityMethods, (subject, progress) =>
+        {
+            name = subject.Name;
+            using var scope = NewDisposeScope();
+            var device = subject.Model.parameters().FirstOrDefault()?.device ?? CPU;
+            var images = subject.Preprocessor.ToBatch(subject.Images).to(device);
+            var options = new SanityCheckOptions { CreateModel = subject.Create, Seed = settings.Seed, Blocks = settings.Blocks };
+            result = SanityCheck.Run(subject.Model, subject.Layer, images, subject.Methods, options, progress, cancellationToken);
+        }, cancellationToken);
+
+        var files = result.WriteTo(settings.Output);
+        var table = new Table().AddColumns("method", "rank corr. (abs.), all random", "SSIM", "HOG", "passes");
+        var last = result.Steps.LastOrDefault(s => s.Randomization == SanityRandomization.Cascading) ?? result.Steps[^1];
+        foreach (var verdict in result.Verdicts)
+        {
+            var s = last.Similarity[verdict.Method];
+            table.AddRow(verdict.Method, Number(s.SpearmanAbsolute), Number(s.Ssim), Number(s.Hog), verdict.Passes ? "[green]yes[/]" : "[red]no[/]");
+        }
+
+        console.Write(table);
+        foreach (var verdict in result.Verdicts)
+        {
+            console.MarkupLineInterpolated($"{(verdict.Passes ? "[green]✔[/]" : "[red]✘[/]")} {verdict.Text}");
+        }
+
+        console.MarkupLineInterpolated($"Sanity checks of {name} on {result.Images} images, {result.Layers.Count} layers: {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Output)}[/] (sanity.csv, sanity.json, plots, maps/).");
+        return 0;
+    }
+
+    internal int Faithfulness(CheckSettings settings, CancellationToken cancellationToken)
+    {
+        var deletion = Baseline(settings.DeletionBaseline, "--deletion-baseline");
+        var insertion = Baseline(settings.InsertionBaseline, "--insertion-baseline");
+        var score = settings.Score.ToLowerInvariant() switch
+        {
+            "probability" => FaithfulnessScore.Probability,
+            "logit" => FaithfulnessScore.Logit,
+            _ => throw new CamException($"--score must be probability or logit (got '{settings.Score}')."),
+        };
+        if (settings.Step is < 1 || !(settings.Noise >= 0))
+        {
+            throw new CamException($"--step must be at least 1 and --noise at least 0 (got {settings.Step}, {settings.Noise}).");
+        }
+
+        FaithfulnessEvaluation result = null!;
+        string name = "";
+        Run(settings, null, (subject, progress) =>
+        {
+            name = subject.Name;
+            var evaluator = new FaithfulnessEvaluator(subject.Model, subject.Layer, subject.Methods, subject.Preprocessor)
+            {
+                Step = settings.Step,
+                DeletionBaseline = deletion,
+                InsertionBaseline = insertion,
+                Score = score,
+                Noise = settings.Noise,
+                Seed = settings.Seed,
+            };
+            result = evaluator.Evaluate(subject.Images, progress, cancellationToken);
+        }, cancellationToken);
+
+        var files = result.WriteTo(settings.Output);
+        var table = new Table().AddColumns("method", "deletion AUC ↓", "insertion AUC ↑", "confidence change", "ROAD combined ↑");
+        foreach (var m in result.Methods)
+        {
+            table.AddRow(m.Method, Number(m.Deletion.Area), Number(m.Insertion.Area), Number(m.ConfidenceChange), Number(m.RoadCombined));
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"Faithfulness of {name} on {result.Images} images ({result.Settings}): {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Output)}[/].");
+        return 0;
+    }
+
+    /// <summary>Loads the subject with progress bars, and runs the check with a bar per stage.</summary>
+    private void Run(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, Action<Subject, IProgress<EvaluationProgress>> check, CancellationToken cancellationToken)
+    {
+        if (settings.Count < 1)
+        {
+            throw new CamException($"--images must be at least 1 (got {settings.Count}).");
+        }
+
+        if (settings.Threads is { } threads)
+        {
+            torch.set_num_threads(threads >= 1 ? threads : throw new CamException($"--threads must be at least 1 (got {threads})."));
+        }
+
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                using var subject = settings.Architecture is null ? BuiltIn(settings, builtInMethods, context, cancellationToken) : Zoo(settings, builtInMethods);
+                var stages = new Dictionary<string, ProgressTask>();
+                check(subject, new InlineProgress<EvaluationProgress>(p =>
+                {
+                    if (!stages.TryGetValue(p.Stage, out var task))
+                    {
+                        stages[p.Stage] = task = context.AddTask($"Checking: {p.Stage}", maxValue: p.Total);
+                    }
+
+                    task.Value = p.Completed;
+                }));
+                foreach (var task in stages.Values)
+                {
+                    task.Value = task.MaxValue;
+                }
+            });
+    }
+
+    private static Subject BuiltIn(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, ProgressContext context, CancellationToken cancellationToken)
+    {
+        if (settings.Weights is not null || settings.Layer is not null || settings.Images.Length > 0)
+        {
+            throw new CamException("--weights, --layer and --image go with --arch: without --arch, the check runs on the built-in ShapesNet (trained or loaded from the cache) and held-out shapes.");
+        }
+
+        var options = new ShapesTrainingOptions();
+        var training = context.AddTask("Training ShapesNet", maxValue: 1);
+        var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<ShapesTrainingProgress>(p =>
+        {
+            training.MaxValue = p.Steps;
+            training.Value = p.Step;
+        }), cancellationToken);
+        training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
+        training.Value = training.MaxValue;
+        var model = trained.Model;
+        var device = ModelLoading.ParseDevice(settings.Device);
+        if (device.type != DeviceType.CPU)
+        {
+            model.to(device);
+        }
+
+        var data = new SyntheticShapes(options.Seed, options.ImageSize);
+        var images = Enumerable.Range(SyntheticShapes.HeldOutStart, settings.Count).Select(i => data.SingleObject(i).Image).ToArray();
+        var methods = settings.Method is { } list ? MethodNames.CamFamily(list, () => model.Classifier) : builtInMethods ?? ShapesEvaluation.Methods(model);
+        return new Subject(model, model.GetLayer(ShapesNet.Layers.Layer4), () => new ShapesNet(), images, ShapesNet.Preprocessor, methods, "the built-in ShapesNet");
+    }
+
+    private Subject Zoo(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods)
+    {
+        var architecture = Architecture.Find(settings.Architecture!);
+        if (settings.Weights is null)
+        {
+            throw new CamException($"--arch {architecture.Name} needs --weights: checking a model with random weights tells nothing.");
+        }
+
+        if (settings.Images.Length == 0)
+        {
+            throw new CamException("Give the images to check with --image (files or folders).");
+        }
+
+        if (settings.Crop < 1 || settings.Resize < settings.Crop)
+        {
+            throw new CamException($"--resize ({settings.Resize}) must be at least --crop ({settings.Crop}), and both positive.");
+        }
+
+        var (model, classCount) = ModelLoading.Load(console, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
+        try
+        {
+            var images = Inputs.ImageFiles(settings.Images).Take(settings.Count).Select(RgbImage.Load).ToArray();
+            var layer = architecture.FindLayer(model, settings.Layer ?? architecture.DefaultLayer);
+            List<CamMethod> methods = settings.Method is { } list
+                ? [.. MethodNames.CamFamily(list, () => architecture.FindClassifier(model))]
+                : [.. builtInMethods ?? CamMethod.ByName.Values.Distinct()];
+            if (settings.Method is null && builtInMethods is null && architecture.EndsInGlobalAveragePooling)
+            {
+                methods.Add(CamMethod.Cam(architecture.FindClassifier(model)));
+            }
+
+            return new Subject(model, layer, () => architecture.Create(classCount), images, new ImagePreprocessor { ResizeTo = settings.Resize, CropTo = settings.Crop }, methods, $"{architecture.Name} with {System.IO.Path.GetFileName(settings.Weights)}");
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static PerturbationBaseline Baseline(string name, string option) => name.ToLowerInvariant() switch
+    {
+        "blur" => PerturbationBaseline.Blur,
+        "zero" => PerturbationBaseline.Zero,
+        "mean" => PerturbationBaseline.Mean,
+        _ => throw new CamException($"{option} must be blur, zero or mean (got '{name}')."),
+    };
+
+    private static string Number(double value) => double.IsFinite(value) ? value.ToString("F3", CultureInfo.InvariantCulture) : "–";
+}
