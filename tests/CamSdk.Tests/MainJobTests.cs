@@ -137,9 +137,13 @@ public sealed class MainJobTests(TinyMainJob job)
         Assert.Contains("id=\"discrimination-table\"", html);
         Assert.DoesNotContain("src=\"http", html);
         Assert.DoesNotContain("<script", html);
-        // 3 plots; per gallery image 1 + 13 pictures (8 images), per pair 2 × 14 (4 pairs), per failure 2 × 14.
+        Assert.Contains("id=\"sanity-table\"", html);
+        Assert.Contains("id=\"faithfulness-table\"", html);
+        Assert.Contains("id=\"shortcut-table\"", html);
+        // 3 plots; per gallery image 1 + 13 pictures (8 images), per pair 2 × 14 (4 pairs), per failure 2 × 14; then 7 plots
+        // of the checks, the sanity maps (6 methods × the original and 11 depths) and the shortcut's 6 examples × 3 pictures.
         var failures = job.Report.Localization.Failures.Count;
-        Assert.Equal(3 + 8 * 14 + 4 * 28 + failures * 28, CountOf(html, "src=\"data:image/png;base64,"));
+        Assert.Equal(3 + 8 * 14 + 4 * 28 + failures * 28 + 7 + 6 * 12 + 6 * 3, CountOf(html, "src=\"data:image/png;base64,"));
     }
 
     [Fact]
