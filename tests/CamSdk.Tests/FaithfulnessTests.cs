@@ -49,16 +49,7 @@ public sealed class FaithfulnessTests
         Assert.Equal((30 - (4 / 2.0)) / 8, insertion.Area, 12);
 
         // The reverse order removes the region last: the score stays 4 until the last two steps.
-        var reverse = RegionFirst();
-        for (var r = 0; r < 4; r++)
-        {
-            for (var c = 0; c < 4; c++)
-            {
-                reverse[r, c] = 1 - reverse[r, c];
-            }
-        }
-
-        var late = Faithfulness.Deletion(model, image, [reverse], [0], PerturbationBaseline.Zero, step: 2, FaithfulnessScore.Logit);
+        var late = Faithfulness.Deletion(model, image, [Reversed(RegionFirst())], [0], PerturbationBaseline.Zero, step: 2, FaithfulnessScore.Logit);
         Assert.Equal([4.0, 4, 4, 4, 4, 4, 4, 2, 0], late.Scores);
     }
 
@@ -178,26 +169,103 @@ public sealed class FaithfulnessTests
     public void RoadRemovesThePercentilesPytorchGradCamRemoves()
     {
         using var model = new RegionSumNet();
-        // Channel 0 is 1 in the scored region and 0 elsewhere; the map ranks the region first.
+        // Distinct pixel values; the scored region is pixels 0, 1, 4 and 5 (flat indices of the 4 × 4 image).
         var picture = new float[3, 4, 4];
-        (picture[0, 0, 0], picture[0, 0, 1], picture[0, 1, 0], picture[0, 1, 1]) = (1, 1, 1, 1);
+        for (var p = 0; p < 16; p++)
+        {
+            picture[0, p / 4, p % 4] = ((p * 7) % 16 + 1) / 16f;
+        }
+
         using var image = tensor(picture).unsqueeze(0);
-        var map = RegionFirst();
+        // Ranks: pixel 0 first, then 2, 3 and 7 (outside the region); pixel 5 and 13 to 15 last.
+        float[] values = [1.0f, 0.55f, 0.9f, 0.8f, 0.5f, 0.0f, 0.45f, 0.7f, 0.4f, 0.35f, 0.3f, 0.25f, 0.2f, 0.03f, 0.02f, 0.01f];
+        var map = new float[4, 4];
+        for (var p = 0; p < 16; p++)
+        {
+            map[p / 4, p % 4] = values[p];
+        }
 
-        // Most relevant first at the 75th percentile removes the top quarter (the region) and imputes it from the zeros around it:
-        // the region's pixels see each other and zeros only, so they all become 0.
+        // At the 75th percentile (between the 12th and 13th of 16 sorted values), most relevant first removes exactly
+        // pixels 0, 2, 3, 7, and least relevant first exactly pixels 5, 13, 14, 15; the rest are kept as they are.
+        double Expected(int[] removed)
+        {
+            var keep = new bool[4, 4];
+            for (var p = 0; p < 16; p++)
+            {
+                keep[p / 4, p % 4] = !removed.Contains(p);
+            }
+
+            var imputed = RoadImputation.Impute(picture, keep, noise: 0);
+            return (imputed[0, 0, 0] + imputed[0, 0, 1] + imputed[0, 1, 0] + imputed[0, 1, 1]) - (picture[0, 0, 0] + picture[0, 0, 1] + picture[0, 1, 0] + picture[0, 1, 1]);
+        }
+
         var morf = Faithfulness.Road(model, image, [map], [0], RoadOrder.MostRelevantFirst, 75, noise: 0, score: FaithfulnessScore.Logit);
-        Assert.Equal(-4.0, morf[0], 6);
-
-        // Least relevant first at the 75th percentile removes the quarter least relevant (all outside the region): no change.
+        Assert.Equal(Expected([0, 2, 3, 7]), morf[0], 5);
         var lerf = Faithfulness.Road(model, image, [map], [0], RoadOrder.LeastRelevantFirst, 75, noise: 0, score: FaithfulnessScore.Logit);
-        Assert.Equal(0.0, lerf[0], 6);
+        Assert.Equal(Expected([5, 13, 14, 15]), lerf[0], 5);
+        Assert.NotEqual(0, morf[0], 3); // the removals do change the score: the test can tell them apart
+        Assert.NotEqual(0, lerf[0], 3);
+        Assert.NotEqual(morf[0], lerf[0], 3);
 
         // A constant image imputes to itself whatever is removed: every ROAD change is 0.
         using var flat = full(1, 3, 4, 4, 0.25f);
         var combined = Faithfulness.RoadCombined(model, flat, [map], [0], noise: 0, score: FaithfulnessScore.Logit);
         Assert.Equal(0.0, combined.Combined[0], 6);
         Assert.All(combined.MostRelevantFirst.Concat(combined.LeastRelevantFirst), v => Assert.Equal(0.0, v, 6));
+    }
+
+    [Fact]
+    public void CurvesOfSeveralImagesAcrossScoringBatchesKeepEachImagesOrder()
+    {
+        using var model = new RegionSumNet();
+        // 20 images, 17 points each: 340 perturbed images, scored in several batches.
+        var images = ones(20, 3, 4, 4) * arange(1, 21).view(20, 1, 1, 1);
+        using var _ = images;
+        var maps = Enumerable.Range(0, 20).Select(i => i % 2 == 0 ? RegionFirst() : Reversed(RegionFirst())).ToArray();
+        var deletion = Faithfulness.Deletion(model, images, maps, [.. Enumerable.Repeat(0, 20)], PerturbationBaseline.Zero, step: 1, FaithfulnessScore.Logit);
+        // Image i scores 4(i + 1) intact; region first loses (i + 1) per step for 4 steps, reversed keeps it for 12 steps.
+        for (var i = 0; i < 20; i++)
+        {
+            var scale = i + 1;
+            double[] curve = i % 2 == 0
+                ? [.. Enumerable.Range(0, 17).Select(k => scale * Math.Max(0, 4 - k))]
+                : [.. Enumerable.Range(0, 17).Select(k => scale * Math.Min(4, 16 - k))];
+            var area = (curve.Sum() - (curve[0] / 2) - (curve[^1] / 2)) / 16;
+            Assert.Equal(area, deletion.Areas[i], 4);
+        }
+    }
+
+    private static float[,] Reversed(float[,] map)
+    {
+        var result = new float[4, 4];
+        for (var r = 0; r < 4; r++)
+        {
+            for (var c = 0; c < 4; c++)
+            {
+                result[r, c] = 1 - map[r, c];
+            }
+        }
+
+        return result;
+    }
+
+    [Fact]
+    public void RoadNoiseFollowsTheSeedAndOnlyTheSeed()
+    {
+        using var model = new RegionSumNet();
+        manual_seed(2);
+        using var image = rand(3, 3, 6, 6);
+        float[][,] maps = [.. Enumerable.Range(0, 3).Select(i => { var m = new float[6, 6]; for (var p = 0; p < 36; p++) { m[p / 6, p % 6] = ((p * (7 + i)) % 37) / 37f; } return m; })];
+        int[] classes = [0, 0, 0];
+        var first = Faithfulness.RoadCombined(model, image, maps, classes, seed: 5, score: FaithfulnessScore.Logit);
+        var again = Faithfulness.RoadCombined(model, image, maps, classes, seed: 5, score: FaithfulnessScore.Logit);
+        var other = Faithfulness.RoadCombined(model, image, maps, classes, seed: 6, score: FaithfulnessScore.Logit);
+        var noiseless = Faithfulness.RoadCombined(model, image, maps, classes, noise: 0, score: FaithfulnessScore.Logit);
+        Assert.Equal(first.Combined, again.Combined);
+        Assert.NotEqual(first.Combined, other.Combined);
+        // The noise is small (0.01 per pixel, at most 4 pixels scored): the figures stay within 0.1 of the noiseless ones.
+        Assert.All(first.Combined.Zip(noiseless.Combined), pair => Assert.InRange(pair.First - pair.Second, -0.1, 0.1));
+        Assert.NotEqual(first.Combined, noiseless.Combined);
     }
 
     [Fact]

@@ -29,8 +29,8 @@ namespace CamSdk.Evaluation;
 /// </remarks>
 public static class Faithfulness
 {
-    /// <summary>Perturbed images scored per forward pass. Default 128.</summary>
-    public static int ScoringBatchSize { get; set; } = 128;
+    /// <summary>Perturbed images scored per forward pass.</summary>
+    private const int ScoringBatchSize = 128;
 
     /// <summary>
     /// The deletion curve: pixels are replaced by the baseline in the map's order, <paramref name="step"/> pixels at a time
@@ -159,8 +159,9 @@ public static class Faithfulness
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (order, percentile) = settings[s];
+            using var settingScope = NewDisposeScope();
             var imputed = new float[count][,,];
-            Parallel.For(0, count, i =>
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
             {
                 var map = order == RoadOrder.MostRelevantFirst ? maps[i] : Complement(maps[i]);
                 var values = new List<double>(map.Length);
@@ -179,7 +180,7 @@ public static class Faithfulness
                     }
                 }
 
-                imputed[i] = RoadImputation.Impute(pictures[i], keep, noise, new Random(HashCode.Combine(seed, s, i)));
+                imputed[i] = RoadImputation.Impute(pictures[i], keep, noise, new Random(NoiseSeed(seed, s, i)));
             });
             var batch = stack(imputed.Select(p => tensor(p)).ToArray()).to(images.dtype).to(images.device);
             var after = Scores(model, batch, classes, score, cancellationToken);
@@ -188,6 +189,9 @@ public static class Faithfulness
 
         return result;
     }
+
+    /// <summary>The noise's seed for one setting and image: the same in every process (unlike <see cref="HashCode"/>).</summary>
+    private static int NoiseSeed(int seed, int setting, int image) => unchecked((seed * 1_000_003) ^ (setting * 7_919) ^ (image * 104_729));
 
     private static float[,] Complement(float[,] map)
     {
@@ -343,9 +347,9 @@ public static class Faithfulness
             }
         }
 
-        if (result.Any(double.IsNaN))
+        if (!result.All(double.IsFinite))
         {
-            throw new CamException("The model's scores hold NaN on the perturbed images: check the model and the input's range.");
+            throw new CamException("The model's scores are not finite (NaN or infinite) on the perturbed images: check the model and the input's range.");
         }
 
         return result;

@@ -84,6 +84,10 @@ public sealed class FaithfulnessEvaluator
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1);
+        if (Percentiles is null || Percentiles.Count == 0 || Step is < 1 || !(Noise >= 0))
+        {
+            throw new ArgumentException($"Give at least one ROAD percentile, a step of at least 1 pixel (or null) and a noise of 0 or more (got {Percentiles?.Count ?? 0} percentiles, step {Step}, noise {Noise}).", nameof(images));
+        }
         var keys = _family.Keys;
         var parts = keys.Select(_ => new List<(FaithfulnessCurve Deletion, FaithfulnessCurve Insertion, double[] Change, double[] Combined, double[] Morf, double[] Lerf, int Count)>()).ToArray();
         var device = _model.parameters().FirstOrDefault()?.device ?? CPU;

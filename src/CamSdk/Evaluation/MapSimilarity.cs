@@ -2,7 +2,8 @@ namespace CamSdk.Evaluation;
 
 /// <summary>
 /// How alike the maps of a randomised model are to the original's, averaged over the images (the statistics of Adebayo et
-/// al.; see <see cref="MapComparison"/>). An image whose statistic is undefined (a constant map) is left out of that average.
+/// al.; see <see cref="MapComparison"/>). A rank correlation with a map that turned flat counts as 0 (1 when both maps are
+/// the same flat map).
 /// </summary>
 /// <param name="SpearmanAbsolute">Spearman rank correlation of the absolute-value maps (the paper's "absolute value").</param>
 /// <param name="Spearman">Spearman rank correlation of the signed maps (the paper's "no absolute value"); for the CAM family, whose maps are non-negative, the same as <paramref name="SpearmanAbsolute"/>.</param>

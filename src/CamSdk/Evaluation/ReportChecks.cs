@@ -146,8 +146,8 @@ internal static class ReportChecks
     private static void Faithfulness(StringBuilder html, FaithfulnessEvaluation faithfulness)
     {
         html.Append("<h2 id=\"faithfulness\">Faithfulness: does the score follow the map?</h2>\n<p class=\"note\">")
-            .Append(Encode(Invariant($"On {faithfulness.Images} held-out images ({faithfulness.Settings}). Deletion (RISE) removes pixels in the map's order and integrates the score: lower is better; ",
-                $"insertion puts them back into a blurred image: higher is better. Confidence change is pytorch-grad-cam's score on image × map minus the score on the image (drop: lower is better; increase: the share of images whose score rose). ",
+            .Append(Encode(Invariant($"On {faithfulness.Images} images ({faithfulness.Settings}). Deletion (RISE) removes pixels in the map's order and integrates the score: lower is better; ",
+                $"insertion puts them back into the baseline image: higher is better. Confidence change is pytorch-grad-cam's score on image × map minus the score on the image (drop: lower is better; increase: the share of images whose score rose). ",
                 $"ROAD (Rong et al. 2022) removes the most or the least relevant pixels, fills them by noisy linear imputation so that the filling does not give the removal away, and combines both orders: higher is better. ",
                 $"The best value of each column is in bold (within 0.0005).")))
             .Append("</p>\n<table class=\"metrics\" id=\"faithfulness-table\">\n<thead><tr><th>method</th><th>deletion AUC</th><th>insertion AUC</th><th>confidence change</th><th>drop in confidence</th><th>increase in confidence</th><th>ROAD combined</th></tr></thead>\n<tbody>\n");
@@ -258,6 +258,7 @@ internal static class ReportChecks
                     ["layers_top_down"] = new JsonArray([.. sanity.Layers.Select(l => JsonValue.Create(l))]),
                     ["cascading"] = Steps(sanity, SanityRandomization.Cascading),
                     ["independent"] = Steps(sanity, SanityRandomization.Independent),
+                    ["labels"] = sanity.Steps.Any(s => s.Randomization == SanityRandomization.Labels) ? Steps(sanity, SanityRandomization.Labels) : null,
                     ["verdicts"] = Verdicts(sanity),
                 }
                 : null,
@@ -266,8 +267,8 @@ internal static class ReportChecks
                 {
                     ["images"] = data.Check.Images,
                     ["description"] = data.Description,
-                    ["shuffled_training_accuracy"] = data.TrainingAccuracy,
-                    ["shuffled_held_out_accuracy"] = data.HeldOutAccuracy,
+                    ["shuffled_training_accuracy"] = Finite(data.TrainingAccuracy),
+                    ["shuffled_held_out_accuracy"] = Finite(data.HeldOutAccuracy),
                     ["methods"] = Statistics(data.Check.Steps[0], data.Check.Methods),
                     ["verdicts"] = Verdicts(data.Check),
                 }

@@ -27,7 +27,12 @@ namespace CamSdk.Evaluation;
 /// As in the paper's code, each model (original or randomised) explains its own top-scoring class, and the statistics
 /// follow its notebooks: Spearman rank correlation of the absolute-value maps and of the signed maps, SSIM and the rank
 /// correlation of HOG features of the min-max-normalised maps (<see cref="MapComparison"/>). Gradient pictures (Guided
-/// Backpropagation, Guided Grad-CAM) are reduced over their channels first (the notebooks' SSIM and HOG ran per channel).
+/// Backpropagation, Guided Grad-CAM) are reduced over their channels first (the notebooks' SSIM averaged over channels and
+/// scikit-image's HOG took each pixel's strongest channel).
+/// A CAM map is normalised as a 2-D map (|m| / max |m|), where the paper's code repeated Grad-CAM over three channels and
+/// so clipped its top 1% at the 99th percentile. SSIM uses the data range 2 (<see cref="SsimDataRange"/>); HOG cells are 16 pixels, or a third of the map's shorter
+/// side when that is smaller. A rank correlation with a map that turned flat, which SciPy leaves undefined, counts as 0
+/// (the map changed completely), and as 1 when both maps are the same flat map.
 /// The verdict's threshold, <see cref="PassThreshold"/>, is CamSdk's: the paper reads its curves by eye.
 /// </para>
 /// </remarks>
@@ -35,6 +40,12 @@ public static class SanityCheck
 {
     /// <summary>An explanation passes when its mean rank correlation (absolute values) after the fullest randomisation is below this: 0.5.</summary>
     public const double PassThreshold = 0.5;
+
+    /// <summary>
+    /// SSIM's data range for the [0, 1] maps: 2, the value scikit-image of the paper's time (<c>compare_ssim</c> without
+    /// <c>data_range</c>) took for floating-point images, so that the figures compare with the paper's.
+    /// </summary>
+    public const double SsimDataRange = 2.0;
 
     /// <summary>
     /// Model randomisation: explains the images with the learned weights, then after each step of cascading randomisation
@@ -63,7 +74,7 @@ public static class SanityCheck
         Validate(model, layer, images, methods, options);
         var layerName = ModelCopy.NameOf(model, layer);
         using var copy = ModelCopy.Create(model, options.CreateModel);
-        var layers = options.Layers ?? ModelCopy.TopDownLayers(copy, images[TensorIndex.Slice(0, 1)], options.Blocks);
+        var layers = options.Layers ?? TopDown(copy, images, options.Blocks);
         if (layers.Count == 0)
         {
             throw new ArgumentException("The model has no parameterised layer to randomise.", nameof(model));
@@ -147,6 +158,12 @@ public static class SanityCheck
         return new SanityCheckResult(keys, [], Gallery(original, options.GalleryImages), [step], Verdicts(keys, [step]), (int)images.shape[0]);
     }
 
+    private static IReadOnlyList<string> TopDown(nn.Module<Tensor, Tensor> copy, Tensor images, bool blocks)
+    {
+        using var sample = images[TensorIndex.Slice(0, 1)];
+        return ModelCopy.TopDownLayers(copy, sample, blocks);
+    }
+
     /// <summary>One image's map for one method, in the paper's three normalisations.</summary>
     private sealed record MapView(double[,] Absolute, double[,] Signed, double[,] Unit);
 
@@ -161,7 +178,7 @@ public static class SanityCheck
             var batch = images[TensorIndex.Slice(start, Math.Min(start + options.BatchSize, images.shape[0]))];
             var explained = family.Explain(batch, classes: null, keepPictures: false, cancellationToken);
             var rows = new MapView[explained.Maps.Length][];
-            Parallel.For(0, rows.Length, i => rows[i] = [.. explained.Maps[i].Select(View)]);
+            Parallel.For(0, rows.Length, new ParallelOptions { CancellationToken = cancellationToken }, i => rows[i] = [.. explained.Maps[i].Select(View)]);
             views.AddRange(rows);
             advance();
         }
@@ -193,10 +210,10 @@ public static class SanityCheck
                 var cell = Math.Min(16, Math.Min(rows, a.Unit.GetLength(1)) / 3);
                 statistics[i] =
                 [
-                    MapComparison.SpearmanCorrelation(a.Absolute, b.Absolute),
-                    MapComparison.SpearmanCorrelation(a.Signed, b.Signed),
-                    MapComparison.StructuralSimilarity(a.Unit, b.Unit),
-                    cell >= 1 ? MapComparison.HogSimilarity(a.Unit, b.Unit, cell) : double.NaN,
+                    Ranked(a.Absolute, b.Absolute, MapComparison.SpearmanCorrelation(a.Absolute, b.Absolute)),
+                    Ranked(a.Signed, b.Signed, MapComparison.SpearmanCorrelation(a.Signed, b.Signed)),
+                    MapComparison.StructuralSimilarity(a.Unit, b.Unit, SsimDataRange),
+                    Ranked(a.Unit, b.Unit, MapComparison.HogSimilarity(a.Unit, b.Unit, cell)),
                 ];
             });
 
@@ -206,6 +223,13 @@ public static class SanityCheck
 
         return new SanityStep(randomization, depth, layer, similarity, Gallery(randomised, gallery));
     }
+
+    /// <summary>
+    /// A rank correlation where one map (or both) is constant is undefined (SciPy gives NaN); for the checks a flat map
+    /// against a structured one has changed completely (0), and two equal flat maps have not changed at all (1).
+    /// </summary>
+    private static double Ranked(double[,] a, double[,] b, double correlation) =>
+        !double.IsNaN(correlation) ? correlation : a.Cast<double>().SequenceEqual(b.Cast<double>()) ? 1.0 : 0.0;
 
     private static IReadOnlyList<IReadOnlyList<float[,]>> Gallery(MapView[][] views, int count) =>
         [.. views.Take(count).Select(row => (IReadOnlyList<float[,]>)[.. row.Select(v => ToFloat(v.Absolute))])];
@@ -232,10 +256,10 @@ public static class SanityCheck
         return [.. keys.Select(key =>
         {
             var (step, what) = cascading.Length > 0
-                ? (cascading[^1], $"all {cascading.Length} layers re-initialised")
+                ? (cascading[^1], $"all {cascading.Length} checked layers re-initialised")
                 : labels.Length > 0
                     ? (labels[0], "the model trained on shuffled labels")
-                    : steps.OrderBy(s => s.Similarity[key].SpearmanAbsolute).Select(s => (s, $"layer {s.Layer} re-initialised")).First();
+                    : steps.OrderBy(s => double.IsNaN(s.Similarity[key].SpearmanAbsolute) ? double.MaxValue : s.Similarity[key].SpearmanAbsolute).Select(s => (s, $"layer {s.Layer} re-initialised")).First();
             var (rank, ssim) = (step.Similarity[key].SpearmanAbsolute, step.Similarity[key].Ssim);
             var passes = rank < PassThreshold;
             var changed = step.Randomization == SanityRandomization.Labels ? "what the labels taught it" : "its learned weights";
@@ -267,6 +291,11 @@ public static class SanityCheck
         if (methods.Any(m => m is null) || (methods.Count == 0 && !options.IncludeGuided))
         {
             throw new ArgumentException("Give at least one method (or IncludeGuided), and no null.", nameof(methods));
+        }
+
+        if (methods.Any(m => m is Cam))
+        {
+            throw new ArgumentException("CAM is bound to one model's classifier, so it would explain a randomised copy with the original's weights: leave it out of sanity checks (Grad-CAM equals it on a global-average-pooling model).", nameof(methods));
         }
 
         if (options.BatchSize < 1 || options.GalleryImages < 0)

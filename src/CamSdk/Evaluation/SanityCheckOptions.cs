@@ -17,7 +17,8 @@ public sealed record SanityCheckOptions
 
     /// <summary>
     /// Makes a new model of the same architecture, which CamSdk fills with the model's weights and then randomises; null
-    /// uses the model type's public parameterless constructor. The model checked is never changed.
+    /// uses the model type's public parameterless constructor. The model checked is never changed; the check disposes the
+    /// copy it gets, so return a new module each time.
     /// </summary>
     public Func<torch.nn.Module<torch.Tensor, torch.Tensor>>? CreateModel { get; init; }
 

@@ -25,7 +25,7 @@ public static class ShapesChecks
     public static IReadOnlyList<CamMethod> SanityMethods { get; } = [CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.LayerCam, CamMethod.EigenCam];
 
     /// <summary>
-    /// The data-randomisation model's options: the same network trained on at most 512 images with permuted labels for ten
+    /// The data-randomisation model's options: the same network trained on at most 256 images with permuted labels for ten
     /// times the epochs at twice the learning rate, so that it memorises what it cannot learn.
     /// </summary>
     /// <param name="options">The main model's options.</param>
@@ -33,7 +33,7 @@ public static class ShapesChecks
     public static ShapesTrainingOptions ShuffledLabels(ShapesTrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options with { ShuffleLabels = true, TrainingImages = Math.Min(options.TrainingImages, 512), Epochs = options.Epochs * 10, LearningRate = options.LearningRate * 2 };
+        return options with { ShuffleLabels = true, TrainingImages = Math.Min(options.TrainingImages, 256), Epochs = options.Epochs * 10, LearningRate = options.LearningRate * 2 };
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ public static class ShapesChecks
         ArgumentNullException.ThrowIfNull(trained);
         using var scope = NewDisposeScope();
         var model = trained.Model;
-        return SanityCheck.Run(model, model.GetLayer(ShapesNet.Layers.Layer4), HeldOutBatch(options, images), SanityMethods, new SanityCheckOptions { CreateModel = () => new ShapesNet() }, progress, cancellationToken);
+        return SanityCheck.Run(model, model.GetLayer(ShapesNet.Layers.Layer4), HeldOutBatch(options, images).to(DeviceOf(model)), SanityMethods, new SanityCheckOptions { CreateModel = () => new ShapesNet() }, progress, cancellationToken);
     }
 
     /// <summary>Data randomisation: the trained network's maps against those of the network trained on shuffled labels.</summary>
@@ -89,7 +89,7 @@ public static class ShapesChecks
         ArgumentNullException.ThrowIfNull(shuffled);
         using var scope = NewDisposeScope();
         var (model, other) = (trained.Model, shuffled.Model);
-        return SanityCheck.CompareLabels(model, model.GetLayer(ShapesNet.Layers.Layer4), other, other.GetLayer(ShapesNet.Layers.Layer4), HeldOutBatch(options, images), SanityMethods, null, progress, cancellationToken);
+        return SanityCheck.CompareLabels(model, model.GetLayer(ShapesNet.Layers.Layer4), other, other.GetLayer(ShapesNet.Layers.Layer4), HeldOutBatch(options, images).to(DeviceOf(model)), SanityMethods, null, progress, cancellationToken);
     }
 
     /// <summary>
@@ -106,6 +106,7 @@ public static class ShapesChecks
     {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(images, 1);
         var model = trained.Model;
         var data = new SyntheticShapes(options.Seed, options.ImageSize);
         var pictures = Enumerable.Range(SyntheticShapes.HeldOutStart, images).Select(i => data.SingleObject(i).Image).ToArray();
@@ -155,7 +156,7 @@ public static class ShapesChecks
                 using var scope = NewDisposeScope();
                 var count = Math.Min(32, images - start);
                 var classes = labels.Skip(start).Take(count).ToArray();
-                var explained = family.Explain(ShapesNet.Preprocessor.ToBatch([.. marked.Skip(start).Take(count).Select(m => m.Shape.Image)]), classes, keepPictures: false, cancellationToken);
+                var explained = family.Explain(ShapesNet.Preprocessor.ToBatch([.. marked.Skip(start).Take(count).Select(m => m.Shape.Image)]).to(DeviceOf(model)), classes, keepPictures: false, cancellationToken);
                 for (var i = 0; i < count; i++)
                 {
                     modelMaps[start + i] = explained.Maps[i][0].Map;
@@ -195,13 +196,15 @@ public static class ShapesChecks
     /// <param name="sanityImages">Images for the sanity checks.</param>
     /// <param name="faithfulnessImages">Images for the faithfulness metrics.</param>
     /// <param name="shortcutImages">Images for the shortcut study.</param>
-    /// <param name="progress">Told after each batch (stages "cascading", "independent", "labels", "faithfulness", "shortcut").</param>
+    /// <param name="progress">Told after each batch (stages "original", "cascading", "independent", "labels", "faithfulness", "shortcut").</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The report with its sanity, faithfulness and shortcut sections.</returns>
     public static EvaluationReport AddTo(EvaluationReport report, TrainedShapesNet trained, TrainedShapesNet shuffled, TrainedShapesNet watermarked, ShapesTrainingOptions options, int sanityImages = 32, int faithfulnessImages = 32, int shortcutImages = 300, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(shuffled);
+        ArgumentNullException.ThrowIfNull(watermarked);
         ArgumentNullException.ThrowIfNull(options);
         var sanity = Sanity(trained, options, sanityImages, progress, cancellationToken);
         var labels = Labels(trained, shuffled, options, sanityImages, progress, cancellationToken);
@@ -216,11 +219,26 @@ public static class ShapesChecks
         return report with { Sanity = sanity, DataRandomization = data, Faithfulness = faithfulness, Shortcut = shortcut };
     }
 
+    /// <summary>How many images the model classifies right, in evaluation mode under its lock (left as it was found).</summary>
     private static int Correct(ShapesNet model, RgbImage[] images, int[] classes)
     {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var predicted = model.call(ShapesNet.Preprocessor.ToBatch(images)).argmax(1).data<long>().ToArray();
-        return predicted.Where((p, i) => p == classes[i]).Count();
+        lock (Internal.ModelLocks.For(model))
+        {
+            var state = Internal.ModelState.Capture(model);
+            state.EnterEvaluationMode();
+            try
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var predicted = model.call(ShapesNet.Preprocessor.ToBatch(images).to(DeviceOf(model))).argmax(1).cpu().data<long>().ToArray();
+                return predicted.Where((p, i) => p == classes[i]).Count();
+            }
+            finally
+            {
+                state.Restore();
+            }
+        }
     }
+
+    private static Device DeviceOf(ShapesNet model) => model.parameters().FirstOrDefault()?.device ?? CPU;
 }

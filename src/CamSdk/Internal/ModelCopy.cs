@@ -38,11 +38,22 @@ internal static class ModelCopy
                 nameof(create));
         }
 
-        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
-        copy.to(device);
-        copy.eval();
-        Load(model, copy);
-        return copy;
+        try
+        {
+            if (model.parameters().FirstOrDefault() is { } first)
+            {
+                copy.to(first.dtype).to(first.device);
+            }
+
+            copy.eval();
+            Load(model, copy);
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Copies every parameter and buffer of <paramref name="source"/> into the same-named one of <paramref name="target"/>.</summary>
@@ -88,20 +99,22 @@ internal static class ModelCopy
             ? model.named_children().Where(m => m.module.parameters().Any()).ToArray()
             : model.named_modules().Where(m => m.module.named_parameters(recurse: false).Any()).ToArray();
         var called = new List<string>();
-        var hooks = owners
-            .Where(m => m.module is nn.Module<Tensor, Tensor>)
-            .Select(m => ScopedHook.Install((nn.Module<Tensor, Tensor>)m.module, (_, _, _) =>
-            {
-                if (!called.Contains(m.name))
-                {
-                    called.Add(m.name);
-                }
-
-                return null;
-            }))
-            .ToList();
+        var hooks = new List<ScopedHook>();
         try
         {
+            foreach (var (name, module) in owners.Where(m => m.module is nn.Module<Tensor, Tensor>))
+            {
+                hooks.Add(ScopedHook.Install((nn.Module<Tensor, Tensor>)module, (_, _, _) =>
+                {
+                    if (!called.Contains(name))
+                    {
+                        called.Add(name);
+                    }
+
+                    return null;
+                }));
+            }
+
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             model.call(sample);
