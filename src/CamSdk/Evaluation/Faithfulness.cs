@@ -358,14 +358,9 @@ public static class Faithfulness
     private static void Validate(nn.Module<Tensor, Tensor> model, Tensor images, IReadOnlyList<float[,]> maps, IReadOnlyList<int> classes)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(maps);
         ArgumentNullException.ThrowIfNull(classes);
-        ObjectDisposedException.ThrowIf(images.IsInvalid, images);
-        if (images.dim() != 4 || images.shape[0] == 0)
-        {
-            throw new ArgumentException($"Give the images as one N × C × H × W batch with at least one image, not a tensor of shape [{string.Join(", ", images.shape)}].", nameof(images));
-        }
+        Checks.RequireImageBatch(images, nameof(images));
 
         if (maps.Count != images.shape[0] || classes.Count != images.shape[0])
         {

@@ -275,13 +275,8 @@ public static class SanityCheck
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
-        ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(methods);
-        ObjectDisposedException.ThrowIf(images.IsInvalid, images);
-        if (images.dim() != 4 || images.shape[0] == 0)
-        {
-            throw new ArgumentException($"Give the images as one N × C × H × W batch with at least one image, not a tensor of shape [{string.Join(", ", images.shape)}].", nameof(images));
-        }
+        Checks.RequireImageBatch(images, nameof(images));
 
         if (images.shape[2] < 11 || images.shape[3] < 11)
         {

@@ -66,4 +66,15 @@ internal static class Checks
 
     private static bool SameDevice(torch.Device a, torch.Device b) =>
         a.type == b.type && (a.type == DeviceType.CPU || Math.Max(a.index, 0) == Math.Max(b.index, 0));
+
+    /// <summary>Refuses anything but a live N × C × H × W batch of at least one image.</summary>
+    internal static void RequireImageBatch(torch.Tensor images, string name)
+    {
+        ArgumentNullException.ThrowIfNull(images, name);
+        ObjectDisposedException.ThrowIf(images.IsInvalid, images);
+        if (images.dim() != 4 || images.shape[0] == 0)
+        {
+            throw new ArgumentException($"Give the images as one N × C × H × W batch with at least one image, not a tensor of shape [{string.Join(", ", images.shape)}].", name);
+        }
+    }
 }
