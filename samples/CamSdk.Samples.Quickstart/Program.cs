@@ -68,8 +68,8 @@ try
                 return result;
             }
 
-            shuffled = Train("on shuffled labels", ShapesChecks.ShuffledLabels(options));
-            watermarked = Train("with watermarks", ShapesChecks.Watermarked(options));
+            shuffled = Train("on shuffled labels", ShapesChecks.ShuffledLabelsOptions(options));
+            watermarked = Train("with watermarks", ShapesChecks.WatermarkOptions(options));
             var checks = new[] { "original", "cascading", "independent", "labels", "faithfulness", "shortcut" }.ToDictionary(s => s, s => context.AddTask($"Checking: {(s == "original" ? "sanity, learned weights" : s)}", maxValue: 1));
             report = ShapesChecks.AddTo(report, trained, shuffled, watermarked, options, progress: new Inline<EvaluationProgress>(p =>
             {

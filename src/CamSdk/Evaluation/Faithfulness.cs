@@ -120,7 +120,7 @@ public static class Faithfulness
     /// <param name="score">The score watched.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>Each image's combined score, and the mean change per percentile for each order (for curves).</returns>
-    public static (double[] Combined, double[] MostRelevantFirst, double[] LeastRelevantFirst) RoadCombined(nn.Module<Tensor, Tensor> model, Tensor images, IReadOnlyList<float[,]> maps, IReadOnlyList<int> classes, IReadOnlyList<double>? percentiles = null, double noise = RoadImputation.DefaultNoise, int seed = 0, FaithfulnessScore score = FaithfulnessScore.Probability, CancellationToken cancellationToken = default)
+    public static RoadScores RoadCombined(nn.Module<Tensor, Tensor> model, Tensor images, IReadOnlyList<float[,]> maps, IReadOnlyList<int> classes, IReadOnlyList<double>? percentiles = null, double noise = RoadImputation.DefaultNoise, int seed = 0, FaithfulnessScore score = FaithfulnessScore.Probability, CancellationToken cancellationToken = default)
     {
         percentiles ??= DefaultPercentiles;
         if (percentiles.Count == 0)
@@ -132,7 +132,7 @@ public static class Faithfulness
         var changes = RoadAt(model, images, maps, classes, settings, noise, seed, score, cancellationToken);
         var k = percentiles.Count;
         var combined = Enumerable.Range(0, maps.Count).Select(i => Enumerable.Range(0, k).Average(p => (changes[k + p][i] - changes[p][i]) / 2)).ToArray();
-        return (combined, [.. changes.Take(k).Select(c => c.Average())], [.. changes.Skip(k).Select(c => c.Average())]);
+        return new RoadScores(combined, [.. changes.Take(k).Select(c => c.Average())], [.. changes.Skip(k).Select(c => c.Average())]);
     }
 
     /// <summary>pytorch-grad-cam's ROAD percentiles: 10, 20, …, 90.</summary>

@@ -89,7 +89,7 @@ public sealed class FaithfulnessEvaluator
             throw new ArgumentException($"Give at least one ROAD percentile, a step of at least 1 pixel (or null) and a noise of 0 or more (got {Percentiles?.Count ?? 0} percentiles, step {Step}, noise {Noise}).", nameof(images));
         }
         var keys = _family.Keys;
-        var parts = keys.Select(_ => new List<(FaithfulnessCurve Deletion, FaithfulnessCurve Insertion, double[] Change, double[] Combined, double[] Morf, double[] Lerf, int Count)>()).ToArray();
+        var parts = keys.Select(_ => new List<Part>()).ToArray();
         var device = _model.parameters().FirstOrDefault()?.device ?? CPU;
         for (var start = 0; start < images.Count; start += BatchSize)
         {
@@ -115,7 +115,7 @@ public sealed class FaithfulnessEvaluator
                 var insertion = Faithfulness.Insertion(_model, input, maps, explained.Classes, InsertionBaseline, Step, Score, cancellationToken);
                 var change = Faithfulness.ConfidenceChange(_model, input, maps, explained.Classes, Score, cancellationToken);
                 var road = Faithfulness.RoadCombined(_model, input, maps, explained.Classes, Percentiles, Noise, Seed + start, Score, cancellationToken);
-                parts[m].Add((deletion, insertion, change, road.Combined, road.MostRelevantFirst, road.LeastRelevantFirst, batch.Length));
+                parts[m].Add(new Part(deletion, insertion, change, road, batch.Length));
             }
 
             progress?.Report(new EvaluationProgress("faithfulness", start + batch.Length, images.Count));
@@ -125,9 +125,9 @@ public sealed class FaithfulnessEvaluator
         {
             var p = parts[m];
             var changes = p.SelectMany(x => x.Change).ToArray();
-            double Weighted(Func<(FaithfulnessCurve Deletion, FaithfulnessCurve Insertion, double[] Change, double[] Combined, double[] Morf, double[] Lerf, int Count), double> value) =>
+            double Weighted(Func<Part, double> value) =>
                 p.Sum(x => value(x) * x.Count) / images.Count;
-            FaithfulnessCurve Merge(Func<(FaithfulnessCurve Deletion, FaithfulnessCurve Insertion, double[] Change, double[] Combined, double[] Morf, double[] Lerf, int Count), FaithfulnessCurve> curve)
+            FaithfulnessCurve Merge(Func<Part, FaithfulnessCurve> curve)
             {
                 var first = curve(p[0]);
                 var scores = first.Scores.Select((_, k) => Weighted(x => curve(x).Scores[k])).ToArray();
@@ -142,9 +142,9 @@ public sealed class FaithfulnessEvaluator
                 changes.Average(),
                 changes.Average(c => Math.Max(-c, 0)),
                 changes.Average(c => c > 0 ? 1.0 : 0.0),
-                [.. Percentiles.Select((_, k) => Weighted(x => x.Morf[k]))],
-                [.. Percentiles.Select((_, k) => Weighted(x => x.Lerf[k]))],
-                p.SelectMany(x => x.Combined).Average());
+                [.. Percentiles.Select((_, k) => Weighted(x => x.Road.MostRelevantFirst[k]))],
+                [.. Percentiles.Select((_, k) => Weighted(x => x.Road.LeastRelevantFirst[k]))],
+                p.SelectMany(x => x.Road.Combined).Average());
         }).ToArray();
         var settings = string.Create(
             CultureInfo.InvariantCulture,
@@ -152,6 +152,9 @@ public sealed class FaithfulnessEvaluator
             $"{(Step is { } step ? $"{step} pixels" : "one image width of pixels")} per step; ROAD at percentiles {string.Join(", ", Percentiles)} with noise {Noise}");
         return new FaithfulnessEvaluation(methods, Percentiles, images.Count, settings);
     }
+
+    /// <summary>One batch's figures for one method.</summary>
+    private sealed record Part(FaithfulnessCurve Deletion, FaithfulnessCurve Insertion, double[] Change, RoadScores Road, int Count);
 
     private static bool Same(float[,] a, float[,] b) =>
         a.GetLength(0) == b.GetLength(0) && a.GetLength(1) == b.GetLength(1) && a.Cast<float>().SequenceEqual(b.Cast<float>());

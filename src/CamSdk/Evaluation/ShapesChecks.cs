@@ -30,7 +30,7 @@ public static class ShapesChecks
     /// </summary>
     /// <param name="options">The main model's options.</param>
     /// <returns>The options.</returns>
-    public static ShapesTrainingOptions ShuffledLabels(ShapesTrainingOptions options)
+    public static ShapesTrainingOptions ShuffledLabelsOptions(ShapesTrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return options with { ShuffleLabels = true, TrainingImages = Math.Min(options.TrainingImages, 256), Epochs = options.Epochs * 10, LearningRate = options.LearningRate * 2 };
@@ -42,7 +42,7 @@ public static class ShapesChecks
     /// </summary>
     /// <param name="options">The main model's options.</param>
     /// <returns>The options.</returns>
-    public static ShapesTrainingOptions Watermarked(ShapesTrainingOptions options)
+    public static ShapesTrainingOptions WatermarkOptions(ShapesTrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return options with { Watermark = 0.9, TrainingImages = Math.Max(1, options.TrainingImages / 2), Epochs = Math.Max(1, options.Epochs - 1) };
@@ -67,7 +67,7 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The sanity check.</returns>
-    public static SanityCheckResult Sanity(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static SanityCheckResult CheckSanity(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trained);
         using var scope = NewDisposeScope();
@@ -77,13 +77,13 @@ public static class ShapesChecks
 
     /// <summary>Data randomisation: the trained network's maps against those of the network trained on shuffled labels.</summary>
     /// <param name="trained">The network trained on true labels.</param>
-    /// <param name="shuffled">The network trained on shuffled labels (<see cref="ShuffledLabels"/>).</param>
+    /// <param name="shuffled">The network trained on shuffled labels (<see cref="ShuffledLabelsOptions"/>).</param>
     /// <param name="options">The main model's options.</param>
     /// <param name="images">Held-out images to average over.</param>
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The check (one step).</returns>
-    public static SanityCheckResult Labels(TrainedShapesNet trained, TrainedShapesNet shuffled, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static SanityCheckResult CompareShuffledLabels(TrainedShapesNet trained, TrainedShapesNet shuffled, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(shuffled);
@@ -102,7 +102,7 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The figures.</returns>
-    public static FaithfulnessEvaluation Faithfulness(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static FaithfulnessEvaluation EvaluateFaithfulness(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(options);
@@ -119,7 +119,7 @@ public static class ShapesChecks
     /// one trained without, on held-out images whose watermark codes their class; and both networks' accuracy with the
     /// watermark, without it, and with a watermark coding another class.
     /// </summary>
-    /// <param name="shortcut">The network trained with watermarks (<see cref="Watermarked"/>).</param>
+    /// <param name="shortcut">The network trained with watermarks (<see cref="WatermarkOptions"/>).</param>
     /// <param name="clean">The network trained without.</param>
     /// <param name="options">The main model's options (dataset seed and size).</param>
     /// <param name="images">Held-out images per measurement.</param>
@@ -127,7 +127,7 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The study.</returns>
-    public static ShortcutEvaluation Shortcut(TrainedShapesNet shortcut, TrainedShapesNet clean, ShapesTrainingOptions options, int images = 300, int gallery = 6, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static ShortcutEvaluation StudyShortcut(TrainedShapesNet shortcut, TrainedShapesNet clean, ShapesTrainingOptions options, int images = 300, int gallery = 6, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shortcut);
         ArgumentNullException.ThrowIfNull(clean);
@@ -190,8 +190,8 @@ public static class ShapesChecks
     /// </summary>
     /// <param name="report">The report of <see cref="ShapesEvaluation.Evaluate(TrainedShapesNet, ShapesTrainingOptions, int, int, IProgress{EvaluationProgress}?, CancellationToken)"/>.</param>
     /// <param name="trained">The main network.</param>
-    /// <param name="shuffled">The network trained with <see cref="ShuffledLabels"/>.</param>
-    /// <param name="watermarked">The network trained with <see cref="Watermarked"/>.</param>
+    /// <param name="shuffled">The network trained with <see cref="ShuffledLabelsOptions"/>.</param>
+    /// <param name="watermarked">The network trained with <see cref="WatermarkOptions"/>.</param>
     /// <param name="options">The main network's options.</param>
     /// <param name="sanityImages">Images for the sanity checks.</param>
     /// <param name="faithfulnessImages">Images for the faithfulness metrics.</param>
@@ -206,16 +206,16 @@ public static class ShapesChecks
         ArgumentNullException.ThrowIfNull(shuffled);
         ArgumentNullException.ThrowIfNull(watermarked);
         ArgumentNullException.ThrowIfNull(options);
-        var sanity = Sanity(trained, options, sanityImages, progress, cancellationToken);
-        var labels = Labels(trained, shuffled, options, sanityImages, progress, cancellationToken);
-        var shuffledOptions = ShuffledLabels(options);
+        var sanity = CheckSanity(trained, options, sanityImages, progress, cancellationToken);
+        var labels = CompareShuffledLabels(trained, shuffled, options, sanityImages, progress, cancellationToken);
+        var shuffledOptions = ShuffledLabelsOptions(options);
         var data = new DataRandomization(
             labels,
             string.Create(CultureInfo.InvariantCulture, $"the same network trained on {shuffledOptions.TrainingImages:N0} images with randomly permuted labels for {shuffledOptions.Epochs} epochs (learning rate {shuffledOptions.LearningRate})."),
             shuffled.Summary.EpochAccuracies.Count > 0 ? shuffled.Summary.EpochAccuracies[^1] : double.NaN,
             shuffled.Summary.HeldOutAccuracy);
-        var faithfulness = Faithfulness(trained, options, faithfulnessImages, progress, cancellationToken);
-        var shortcut = Shortcut(watermarked, trained, options, shortcutImages, progress: progress, cancellationToken: cancellationToken);
+        var faithfulness = EvaluateFaithfulness(trained, options, faithfulnessImages, progress, cancellationToken);
+        var shortcut = StudyShortcut(watermarked, trained, options, shortcutImages, progress: progress, cancellationToken: cancellationToken);
         return report with { Sanity = sanity, DataRandomization = data, Faithfulness = faithfulness, Shortcut = shortcut };
     }
 

@@ -15,8 +15,8 @@ public sealed class TinyMainJob : IDisposable
         Folder = Directory.CreateTempSubdirectory("camsdk-mainjob-").FullName;
         Options = new ShapesTrainingOptions { ImageSize = 64, TrainingImages = 64, Epochs = 1, BatchSize = 16, HeldOutImages = 16, CacheDirectory = Path.Combine(Folder, "cache") };
         Trained = ShapesNetTrainer.TrainOrLoad(Options);
-        Shuffled = ShapesNetTrainer.TrainOrLoad(ShapesChecks.ShuffledLabels(Options));
-        Watermarked = ShapesNetTrainer.TrainOrLoad(ShapesChecks.Watermarked(Options));
+        Shuffled = ShapesNetTrainer.TrainOrLoad(ShapesChecks.ShuffledLabelsOptions(Options));
+        Watermarked = ShapesNetTrainer.TrainOrLoad(ShapesChecks.WatermarkOptions(Options));
         Report = ShapesChecks.AddTo(ShapesEvaluation.Evaluate(Trained, Options, images: 8, pairs: 4), Trained, Shuffled, Watermarked, Options, sanityImages: 4, faithfulnessImages: 4, shortcutImages: 12);
         (HtmlPath, MetricsPath) = Report.WriteTo(Path.Combine(Folder, "out"));
     }
