@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using CamSdk.Methods;
 using CamSdk.Models;
 using TorchSharp;
 
@@ -38,6 +39,26 @@ internal sealed record Architecture(
         ?? throw new CamException($"Unknown architecture '{name}'. Valid choices: {Names}.");
 
     /// <summary>The module at a path of <c>named_modules()</c> (e.g. <c>layer4</c>, <c>layer4.1.conv2</c>).</summary>
+    /// <summary>
+    /// The CAM-family methods of a --method list, or when there is none the whole family, and CAM where the model ends in
+    /// global average pooling (Guided Backpropagation and Guided Grad-CAM are added by the commands that measure them).
+    /// </summary>
+    internal IReadOnlyList<CamMethod> Methods(string? list, torch.nn.Module model)
+    {
+        if (list is not null)
+        {
+            return MethodNames.CamFamily(list, () => FindClassifier(model));
+        }
+
+        List<CamMethod> methods = [.. CamMethod.ByName.Values.Distinct()];
+        if (EndsInGlobalAveragePooling)
+        {
+            methods.Add(CamMethod.Cam(FindClassifier(model)));
+        }
+
+        return methods;
+    }
+
     /// <summary>The last linear layer (what CAM weighs channels with).</summary>
     internal torch.nn.Module<torch.Tensor, torch.Tensor> FindClassifier(torch.nn.Module model) => FindLayer(model, ClassifierWeight[..^".weight".Length]);
 

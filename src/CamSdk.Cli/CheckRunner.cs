@@ -148,20 +148,7 @@ internal sealed class CheckRunner(IAnsiConsole console)
         }
 
         var options = new ShapesTrainingOptions();
-        var training = context.AddTask("Training ShapesNet", maxValue: 1);
-        var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<ShapesTrainingProgress>(p =>
-        {
-            training.MaxValue = p.Steps;
-            training.Value = p.Step;
-        }), cancellationToken);
-        training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
-        training.Value = training.MaxValue;
-        var model = trained.Model;
-        var device = ModelLoading.ParseDevice(settings.Device);
-        if (device.type != DeviceType.CPU)
-        {
-            model.to(device);
-        }
+        var model = ModelLoading.TrainBuiltIn(context, options, settings.Device, cancellationToken).Model;
 
         var data = new SyntheticShapes(options.Seed, options.ImageSize);
         var images = Enumerable.Range(SyntheticShapes.HeldOutStart, settings.Count).Select(i => data.SingleObject(i).Image).ToArray();
@@ -182,25 +169,15 @@ internal sealed class CheckRunner(IAnsiConsole console)
             throw new CamException("Give the images to check with --image (files or folders).");
         }
 
-        if (settings.Crop < 1 || settings.Resize < settings.Crop)
-        {
-            throw new CamException($"--resize ({settings.Resize}) must be at least --crop ({settings.Crop}), and both positive.");
-        }
-
+        var preprocessor = Inputs.Preprocessor(settings.Resize, settings.Crop);
         var (model, classCount) = ModelLoading.Load(console, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
         try
         {
             var images = Inputs.ImageFiles(settings.Images).Take(settings.Count).Select(RgbImage.Load).ToArray();
             var layer = architecture.FindLayer(model, settings.Layer ?? architecture.DefaultLayer);
-            List<CamMethod> methods = settings.Method is { } list
-                ? [.. MethodNames.CamFamily(list, () => architecture.FindClassifier(model))]
-                : [.. builtInMethods ?? CamMethod.ByName.Values.Distinct()];
-            if (settings.Method is null && builtInMethods is null && architecture.EndsInGlobalAveragePooling)
-            {
-                methods.Add(CamMethod.Cam(architecture.FindClassifier(model)));
-            }
+            var methods = settings.Method is null && builtInMethods is not null ? builtInMethods : architecture.Methods(settings.Method, model);
 
-            return new Subject(model, layer, () => architecture.Create(classCount), images, new ImagePreprocessor { ResizeTo = settings.Resize, CropTo = settings.Crop }, methods, $"{architecture.Name} with {System.IO.Path.GetFileName(settings.Weights)}");
+            return new Subject(model, layer, () => architecture.Create(classCount), images, preprocessor, methods, $"{architecture.Name} with {System.IO.Path.GetFileName(settings.Weights)}");
         }
         catch
         {

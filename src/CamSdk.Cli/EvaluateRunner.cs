@@ -81,23 +81,10 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
 
     private static EvaluationReport BuiltIn(EvaluateSettings settings, ShapesTrainingOptions options, ProgressContext context, IProgress<EvaluationProgress> progress, CancellationToken cancellationToken)
     {
-        var training = context.AddTask("Training ShapesNet", maxValue: 1);
-        using var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<ShapesTrainingProgress>(p =>
-        {
-            training.MaxValue = p.Steps;
-            training.Value = p.Step;
-            training.Description = $"Training ShapesNet: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}";
-        }), cancellationToken);
-        training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
-        training.Value = training.MaxValue;
+        using var trained = ModelLoading.TrainBuiltIn(context, options, settings.Device, cancellationToken);
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
         var dataset = settings.Data ?? ShapesEvaluation.DatasetName(options);
         var methods = settings.Method is null ? null : MethodNames.CamFamily(settings.Method, () => trained.Model.Classifier);
-        var device = ModelLoading.ParseDevice(settings.Device);
-        if (device.type != DeviceType.CPU)
-        {
-            trained.Model.to(device);
-        }
 
         return ShapesEvaluation.Evaluate(trained, options, set, dataset, methods, settings.BatchSize, progress, cancellationToken);
     }
@@ -123,11 +110,7 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
             ?? (settings.Data is null ? SyntheticShapes.ClassNames : [.. Enumerable.Range(0, classCount).Select(i => i.ToString(CultureInfo.InvariantCulture))]);
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, classNames);
         var layerName = settings.Layer ?? architecture.DefaultLayer;
-        List<CamMethod> methods = settings.Method is { } list ? [.. MethodNames.CamFamily(list, () => architecture.FindClassifier(model))] : [.. CamMethod.ByName.Values.Distinct()];
-        if (settings.Method is null && architecture.EndsInGlobalAveragePooling)
-        {
-            methods.Add(CamMethod.Cam(architecture.FindClassifier(model)));
-        }
+        var methods = architecture.Methods(settings.Method, model);
 
         // ImageNet's normalisation, and no resizing: boxes are in the images' own pixels.
         var evaluator = new ExplanationEvaluator(model, architecture.FindLayer(model, layerName), methods, new ImagePreprocessor()) { BatchSize = settings.BatchSize };

@@ -34,12 +34,7 @@ internal static class Inputs
 
         var files = ImageFiles(settings.Images);
 
-        if (settings.Crop < 1 || settings.Resize < settings.Crop)
-        {
-            throw new CamException($"--resize ({settings.Resize}) must be at least --crop ({settings.Crop}), and both positive.");
-        }
-
-        var preprocessor = new ImagePreprocessor { ResizeTo = settings.Resize, CropTo = settings.Crop };
+        var preprocessor = Preprocessor(settings.Resize, settings.Crop);
 
         // Output stems: the file name without extension, or with it where two files would collide.
         var stems = files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
@@ -49,6 +44,12 @@ internal static class Inputs
             return new Input(name, file, () => LoadImage(file, preprocessor), _ => name);
         })];
     }
+
+    /// <summary>torchvision's Resize(--resize) then CenterCrop(--crop), with ImageNet's normalisation.</summary>
+    internal static ImagePreprocessor Preprocessor(int resize, int crop) =>
+        crop >= 1 && resize >= crop
+            ? new ImagePreprocessor { ResizeTo = resize, CropTo = crop }
+            : throw new CamException($"--resize ({resize}) must be at least --crop ({crop}), and both positive.");
 
     /// <summary>The image files that paths name: files as given, folders' images in name order.</summary>
     internal static IReadOnlyList<string> ImageFiles(IEnumerable<string> paths)

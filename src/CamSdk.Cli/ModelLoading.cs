@@ -1,13 +1,14 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using CamSdk.Models;
 using Spectre.Console;
 using TorchSharp;
 
 namespace CamSdk.Cli;
 
-/// <summary>What <c>explain</c> and <c>evaluate</c> share: loading a zoo model with the user's weights, the device, the labels.</summary>
+/// <summary>What the commands share: loading a zoo model with the user's weights, the built-in ShapesNet, the device, the labels.</summary>
 internal static class ModelLoading
 {
     /// <summary>Creates an architecture with the class count its weights give, loads them, and puts it on the device in evaluation mode.</summary>
@@ -37,6 +38,30 @@ internal static class ModelLoading
 
         model.eval();
         return (device.type == DeviceType.CPU ? model : (torch.nn.Module<torch.Tensor, torch.Tensor>)model.to(device), classCount);
+    }
+
+    /// <summary>
+    /// The built-in ShapesNet, trained (or loaded from the cache) with a progress bar showing the epoch, loss and accuracy,
+    /// then put on the device.
+    /// </summary>
+    internal static TrainedShapesNet TrainBuiltIn(ProgressContext context, ShapesTrainingOptions options, string device, CancellationToken cancellationToken)
+    {
+        var training = context.AddTask("Training ShapesNet", maxValue: 1);
+        var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<ShapesTrainingProgress>(p =>
+        {
+            training.MaxValue = p.Steps;
+            training.Value = p.Step;
+            training.Description = $"Training ShapesNet: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}";
+        }), cancellationToken);
+        training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
+        training.Value = training.MaxValue;
+        var target = ParseDevice(device);
+        if (target.type != DeviceType.CPU)
+        {
+            trained.Model.to(target);
+        }
+
+        return trained;
     }
 
     /// <summary>Parses --device: cpu, cuda or cuda:N.</summary>

@@ -272,19 +272,11 @@ public sealed class ExplanationEvaluator
             throw new ArgumentOutOfRangeException(nameof(BatchSize), $"BatchSize ({BatchSize}) must be at least 1, GalleryImages ({GalleryImages}) and FailureImages ({FailureImages}) at least 0.");
         }
 
-        lock (ModelLocks.For(_model))
+        ModelState.InEvaluationMode(_model, () =>
         {
-            var state = ModelState.Capture(_model);
-            state.EnterEvaluationMode();
-            try
-            {
-                action();
-            }
-            finally
-            {
-                state.Restore();
-            }
-        }
+            action();
+            return true;
+        });
     }
 
     private static void Require(IReadOnlyList<EvaluationImage> images, int objects)

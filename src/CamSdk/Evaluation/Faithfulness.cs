@@ -163,7 +163,7 @@ public static class Faithfulness
             var imputed = new float[count][,,];
             Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
             {
-                var map = order == RoadOrder.MostRelevantFirst ? maps[i] : Complement(maps[i]);
+                var map = order == RoadOrder.MostRelevantFirst ? maps[i] : HostArrays.Select(maps[i], static v => 1 - v);
                 var values = new List<double>(map.Length);
                 foreach (var v in map)
                 {
@@ -192,20 +192,6 @@ public static class Faithfulness
 
     /// <summary>The noise's seed for one setting and image: the same in every process (unlike <see cref="HashCode"/>).</summary>
     private static int NoiseSeed(int seed, int setting, int image) => unchecked((seed * 1_000_003) ^ (setting * 7_919) ^ (image * 104_729));
-
-    private static float[,] Complement(float[,] map)
-    {
-        var result = new float[map.GetLength(0), map.GetLength(1)];
-        for (var r = 0; r < map.GetLength(0); r++)
-        {
-            for (var c = 0; c < map.GetLength(1); c++)
-            {
-                result[r, c] = 1 - map[r, c];
-            }
-        }
-
-        return result;
-    }
 
     private static FaithfulnessCurve Causal(nn.Module<Tensor, Tensor> model, Tensor images, IReadOnlyList<float[,]> maps, IReadOnlyList<int> classes, bool deletion, PerturbationBaseline baseline, int? step, FaithfulnessScore score, CancellationToken cancellationToken)
     {
@@ -309,43 +295,36 @@ public static class Faithfulness
     private static double[] Scores(nn.Module<Tensor, Tensor> model, Tensor inputs, IReadOnlyList<int> classes, FaithfulnessScore score, CancellationToken cancellationToken)
     {
         var result = new double[inputs.shape[0]];
-        lock (ModelLocks.For(model))
+        ModelState.InEvaluationMode(model, () =>
         {
-            var state = ModelState.Capture(model);
-            state.EnterEvaluationMode();
-            try
+            for (long start = 0; start < inputs.shape[0]; start += ScoringBatchSize)
             {
-                for (long start = 0; start < inputs.shape[0]; start += ScoringBatchSize)
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var end = Math.Min(inputs.shape[0], start + ScoringBatchSize);
+                var output = model.call(inputs[TensorIndex.Slice(start, end)]).to(float64);
+                if (score == FaithfulnessScore.Probability)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    using var noGrad = no_grad();
-                    var end = Math.Min(inputs.shape[0], start + ScoringBatchSize);
-                    var output = model.call(inputs[TensorIndex.Slice(start, end)]).to(float64);
-                    if (score == FaithfulnessScore.Probability)
+                    output = output.softmax(1);
+                }
+
+                var values = HostArrays.Vector(output);
+                var width = (int)output.shape[1];
+                for (var row = start; row < end; row++)
+                {
+                    var c = classes[(int)row];
+                    if (c < 0 || c >= width)
                     {
-                        output = output.softmax(1);
+                        throw new ArgumentOutOfRangeException(nameof(classes), c, $"The model gives {width} scores; class {c} is not one of them.");
                     }
 
-                    var values = HostArrays.Vector(output);
-                    var width = (int)output.shape[1];
-                    for (var row = start; row < end; row++)
-                    {
-                        var c = classes[(int)row];
-                        if (c < 0 || c >= width)
-                        {
-                            throw new ArgumentOutOfRangeException(nameof(classes), c, $"The model gives {width} scores; class {c} is not one of them.");
-                        }
-
-                        result[row] = values[(row - start) * width + c];
-                    }
+                    result[row] = values[(row - start) * width + c];
                 }
             }
-            finally
-            {
-                state.Restore();
-            }
-        }
+
+            return result;
+        });
 
         if (!result.All(double.IsFinite))
         {

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using CamSdk.Imaging;
+using CamSdk.Internal;
 using CamSdk.Methods;
 using static TorchSharp.torch;
 
@@ -167,15 +168,6 @@ public sealed class FaithfulnessEvaluator
             max = Math.Max(max, v);
         }
 
-        var result = new float[map.GetLength(0), map.GetLength(1)];
-        for (var r = 0; r < map.GetLength(0); r++)
-        {
-            for (var c = 0; c < map.GetLength(1); c++)
-            {
-                result[r, c] = max > 0 ? map[r, c] / max : 0f;
-            }
-        }
-
-        return result;
+        return HostArrays.Select(map, v => max > 0 ? v / max : 0f);
     }
 }

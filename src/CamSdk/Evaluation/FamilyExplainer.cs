@@ -42,32 +42,22 @@ internal sealed class FamilyExplainer
         _guided = guided ? new GuidedBackpropagation(model) : null;
         // Guided Grad-CAM needs Grad-CAM's heatmap even when Grad-CAM is not measured itself.
         _computed = !guided || methods.Any(m => m.Name == CamMethod.GradCam.Name) ? methods : [.. methods, CamMethod.GradCam];
-        Keys = [.. methods.Select(ExplanationEvaluator.KeyOf), .. guided ? new[] { ExplanationEvaluator.GuidedBackpropagationKey, ExplanationEvaluator.GuidedGradCamKey } : []];
+        Keys = KeysOf(methods, guided);
     }
 
     /// <summary>The methods' keys, in the order of each image's maps.</summary>
     internal IReadOnlyList<string> Keys { get; }
 
+    /// <summary>The keys a family explainer of these methods gives, in the order of each image's maps.</summary>
+    internal static IReadOnlyList<string> KeysOf(IReadOnlyList<CamMethod> methods, bool guided) =>
+        [.. methods.Select(ExplanationEvaluator.KeyOf), .. guided ? new[] { ExplanationEvaluator.GuidedBackpropagationKey, ExplanationEvaluator.GuidedGradCamKey } : []];
+
     /// <summary>Explains each image of the batch for its class (its top-scoring class when <paramref name="classes"/> is null).</summary>
     /// <remarks>
     /// The model is put in evaluation mode under its lock, as an explanation does, and left as it was found.
     /// </remarks>
-    internal FamilyBatch Explain(Tensor input, int[]? classes, bool keepPictures, CancellationToken cancellationToken)
-    {
-        lock (ModelLocks.For(_model))
-        {
-            var state = ModelState.Capture(_model);
-            state.EnterEvaluationMode();
-            try
-            {
-                return ExplainInEvaluationMode(input, classes, keepPictures, cancellationToken);
-            }
-            finally
-            {
-                state.Restore();
-            }
-        }
-    }
+    internal FamilyBatch Explain(Tensor input, int[]? classes, bool keepPictures, CancellationToken cancellationToken) =>
+        ModelState.InEvaluationMode(_model, () => ExplainInEvaluationMode(input, classes, keepPictures, cancellationToken));
 
     private FamilyBatch ExplainInEvaluationMode(Tensor input, int[]? classes, bool keepPictures, CancellationToken cancellationToken)
     {

@@ -208,7 +208,7 @@ public static class MapComparison
         ArgumentNullException.ThrowIfNull(map);
         var values = Flatten(map);
         var (min, max) = (values.Min(), values.Max());
-        return Map(map, v => max > min ? (v - min) / (max - min) : 0.0);
+        return HostArrays.Select(map, v => max > min ? (v - min) / (max - min) : 0.0);
     }
 
     /// <summary>
@@ -220,7 +220,7 @@ public static class MapComparison
     {
         ArgumentNullException.ThrowIfNull(map);
         var max = Flatten(map).Max(Math.Abs);
-        return Map(map, v => max > 0 ? Math.Abs(v) / max : 0.0);
+        return HostArrays.Select(map, v => max > 0 ? Math.Abs(v) / max : 0.0);
     }
 
     /// <summary>
@@ -234,7 +234,7 @@ public static class MapComparison
         var summed = SumChannels(picture, Math.Abs);
         var values = Flatten(summed);
         var (min, max) = (values.Min(), Percentile(values, 99));
-        return Map(summed, v => max > min ? Math.Clamp((v - min) / (max - min), 0, 1) : 0.0);
+        return HostArrays.Select(summed, v => max > min ? Math.Clamp((v - min) / (max - min), 0, 1) : 0.0);
     }
 
     /// <summary>
@@ -247,7 +247,7 @@ public static class MapComparison
     {
         var summed = SumChannels(picture, static v => v);
         var span = Math.Abs(Percentile(Flatten(summed), 99));
-        return Map(summed, v => span > 0 ? Math.Clamp((v + span) / (2 * span), -1, 1) : 0.0);
+        return HostArrays.Select(summed, v => span > 0 ? Math.Clamp((v + span) / (2 * span), -1, 1) : 0.0);
     }
 
     /// <summary>
@@ -259,7 +259,7 @@ public static class MapComparison
     {
         ArgumentNullException.ThrowIfNull(map);
         var max = Flatten(map).Max(Math.Abs);
-        return Map(map, v => max > 0 ? v / max : 0.0);
+        return HostArrays.Select(map, v => max > 0 ? v / max : 0.0);
     }
 
     /// <summary>NumPy's default percentile (linear interpolation between the closest ranks).</summary>
@@ -281,7 +281,7 @@ public static class MapComparison
         return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
     }
 
-    internal static double[,] ToDouble(float[,] map) => Map(map, static v => v);
+    internal static double[,] ToDouble(float[,] map) => HostArrays.Select(map, static v => (double)v);
 
     /// <summary>The sum over channels of a gradient picture (channels × rows × columns).</summary>
     internal static double[,] ChannelSum(float[,,] picture) => SumChannels(picture, static v => v);
@@ -356,20 +356,6 @@ public static class MapComparison
         foreach (var v in map)
         {
             result[i++] = v.ToDouble(null);
-        }
-
-        return result;
-    }
-
-    private static double[,] Map<T>(T[,] map, Func<double, double> each) where T : IConvertible
-    {
-        var result = new double[map.GetLength(0), map.GetLength(1)];
-        for (var r = 0; r < map.GetLength(0); r++)
-        {
-            for (var c = 0; c < map.GetLength(1); c++)
-            {
-                result[r, c] = each(map[r, c].ToDouble(null));
-            }
         }
 
         return result;

@@ -52,15 +52,7 @@ internal static class ReportChecks
             var independent = sanity.Steps.Where(s => s.Randomization == SanityRandomization.Independent).ToArray();
             if (cascading.Length > 0)
             {
-                var last = cascading[^1];
-                html.Append(Invariant($"<table class=\"metrics\" id=\"sanity-table\">\n<thead><tr><th>method (all {cascading.Length} layers random, {sanity.Images} images)</th><th>rank corr. (abs.)</th><th>rank corr. (signed)</th><th>SSIM</th><th>HOG rank corr.</th></tr></thead>\n<tbody>\n"));
-                foreach (var method in sanity.Methods)
-                {
-                    var s = last.Similarity[method];
-                    html.Append("<tr><td>").Append(Encode(Label(method))).Append("</td>").Append(Number(s.SpearmanAbsolute)).Append(Number(s.Spearman)).Append(Number(s.Ssim)).Append(Number(s.Hog)).Append("</tr>\n");
-                }
-
-                html.Append("</tbody>\n</table>\n");
+                SimilarityTable(html, "sanity-table", Invariant($"method (all {cascading.Length} layers random, {sanity.Images} images)"), sanity.Methods, cascading[^1]);
             }
 
             html.Append("<div class=\"plots\">");
@@ -94,16 +86,23 @@ internal static class ReportChecks
         {
             var step = data.Check.Steps[0];
             html.Append("<p class=\"note\">").Append(Encode(Invariant($"Data randomisation: {data.Description} It reached {data.TrainingAccuracy:P1} on its shuffled training labels and {data.HeldOutAccuracy:P1} on held-out images with true labels (chance is about {1.0 / Math.Max(1, report.ClassNames.Count):P1}). ",
-                    $"Its maps against the main model's, over {data.Check.Images} images:"))).Append("</p>\n")
-                .Append("<table class=\"metrics\" id=\"labels-table\">\n<thead><tr><th>method</th><th>rank corr. (abs.)</th><th>rank corr. (signed)</th><th>SSIM</th><th>HOG rank corr.</th></tr></thead>\n<tbody>\n");
-            foreach (var method in data.Check.Methods)
-            {
-                var s = step.Similarity[method];
-                html.Append("<tr><td>").Append(Encode(Label(method))).Append("</td>").Append(Number(s.SpearmanAbsolute)).Append(Number(s.Spearman)).Append(Number(s.Ssim)).Append(Number(s.Hog)).Append("</tr>\n");
-            }
-
-            html.Append("</tbody>\n</table>\n");
+                    $"Its maps against the main model's, over {data.Check.Images} images:"))).Append("</p>\n");
+            SimilarityTable(html, "labels-table", "method", data.Check.Methods, step);
         }
+    }
+
+    /// <summary>A table of one step's four similarity statistics, a row per method.</summary>
+    private static void SimilarityTable(StringBuilder html, string id, string heading, IReadOnlyList<string> methods, SanityStep step)
+    {
+        html.Append("<table class=\"metrics\" id=\"").Append(id).Append("\">\n<thead><tr><th>").Append(Encode(heading))
+            .Append("</th><th>rank corr. (abs.)</th><th>rank corr. (signed)</th><th>SSIM</th><th>HOG rank corr.</th></tr></thead>\n<tbody>\n");
+        foreach (var method in methods)
+        {
+            var s = step.Similarity[method];
+            html.Append("<tr><td>").Append(Encode(Label(method))).Append("</td>").Append(Number(s.SpearmanAbsolute)).Append(Number(s.Spearman)).Append(Number(s.Ssim)).Append(Number(s.Hog)).Append("</tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n");
     }
 
     /// <summary>Rank correlation (absolute maps) against the layers randomised, one line per method; null when the test did not run.</summary>

@@ -90,7 +90,7 @@ public static class SanityCheck
             progress?.Report(new EvaluationProgress(stage, done[stage], stage == "original" ? batches : batches * layers.Count));
         }
 
-        var keys = new FamilyExplainer(model, layer, methods, options.IncludeGuided).Keys;
+        var keys = FamilyExplainer.KeysOf(methods, options.IncludeGuided);
         var original = Views(model, layer, images, methods, options, () => Advance("original"), cancellationToken);
         var steps = new List<SanityStep>();
         using var generator = new Generator((ulong)options.Seed);
@@ -151,7 +151,7 @@ public static class SanityCheck
         var batches = (int)((images.shape[0] + options.BatchSize - 1) / options.BatchSize);
         var done = 0;
         void Advance() => progress?.Report(new EvaluationProgress("labels", ++done, 2 * batches));
-        var keys = new FamilyExplainer(model, layer, methods, options.IncludeGuided).Keys;
+        var keys = FamilyExplainer.KeysOf(methods, options.IncludeGuided);
         var original = Views(model, layer, images, methods, options, Advance, cancellationToken);
         var randomised = Views(shuffled, shuffledLayer, images, methods, options, Advance, cancellationToken);
         var step = Step(SanityRandomization.Labels, 0, "trained on shuffled labels", keys, original, randomised, options.GalleryImages);
@@ -232,21 +232,7 @@ public static class SanityCheck
         !double.IsNaN(correlation) ? correlation : a.Cast<double>().SequenceEqual(b.Cast<double>()) ? 1.0 : 0.0;
 
     private static IReadOnlyList<IReadOnlyList<float[,]>> Gallery(MapView[][] views, int count) =>
-        [.. views.Take(count).Select(row => (IReadOnlyList<float[,]>)[.. row.Select(v => ToFloat(v.Absolute))])];
-
-    private static float[,] ToFloat(double[,] map)
-    {
-        var result = new float[map.GetLength(0), map.GetLength(1)];
-        for (var r = 0; r < map.GetLength(0); r++)
-        {
-            for (var c = 0; c < map.GetLength(1); c++)
-            {
-                result[r, c] = (float)map[r, c];
-            }
-        }
-
-        return result;
-    }
+        [.. views.Take(count).Select(row => (IReadOnlyList<float[,]>)[.. row.Select(v => HostArrays.Select(v.Absolute, static a => (float)a))])];
 
     private static IReadOnlyList<SanityVerdict> Verdicts(IReadOnlyList<string> keys, IReadOnlyList<SanityStep> steps)
     {

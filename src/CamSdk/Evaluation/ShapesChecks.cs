@@ -220,25 +220,14 @@ public static class ShapesChecks
     }
 
     /// <summary>How many images the model classifies right, in evaluation mode under its lock (left as it was found).</summary>
-    private static int Correct(ShapesNet model, RgbImage[] images, int[] classes)
-    {
-        lock (Internal.ModelLocks.For(model))
+    private static int Correct(ShapesNet model, RgbImage[] images, int[] classes) =>
+        Internal.ModelState.InEvaluationMode(model, () =>
         {
-            var state = Internal.ModelState.Capture(model);
-            state.EnterEvaluationMode();
-            try
-            {
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                var predicted = model.call(ShapesNet.Preprocessor.ToBatch(images).to(DeviceOf(model))).argmax(1).cpu().data<long>().ToArray();
-                return predicted.Where((p, i) => p == classes[i]).Count();
-            }
-            finally
-            {
-                state.Restore();
-            }
-        }
-    }
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var predicted = model.call(ShapesNet.Preprocessor.ToBatch(images).to(DeviceOf(model))).argmax(1).cpu().data<long>().ToArray();
+            return predicted.Where((p, i) => p == classes[i]).Count();
+        });
 
     private static Device DeviceOf(ShapesNet model) => model.parameters().FirstOrDefault()?.device ?? CPU;
 }

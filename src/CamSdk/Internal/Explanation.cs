@@ -18,19 +18,7 @@ internal static class Explanation
     {
         Checks.Input(model, input);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (ModelLocks.For(model))
-        {
-            var state = ModelState.Capture(model);
-            try
-            {
-                state.EnterEvaluationMode();
-                return body();
-            }
-            finally
-            {
-                state.Restore();
-            }
-        }
+        return ModelState.InEvaluationMode(model, body);
     }
 
     /// <summary>

@@ -36,6 +36,21 @@ internal static class HostArrays
         return cube;
     }
 
+    /// <summary>A new map of the same shape, each value transformed.</summary>
+    internal static TOut[,] Select<TIn, TOut>(TIn[,] map, Func<TIn, TOut> each)
+    {
+        var result = new TOut[map.GetLength(0), map.GetLength(1)];
+        for (var r = 0; r < map.GetLength(0); r++)
+        {
+            for (var c = 0; c < map.GetLength(1); c++)
+            {
+                result[r, c] = each(map[r, c]);
+            }
+        }
+
+        return result;
+    }
+
     internal static float[] Vector(torch.Tensor values)
     {
         ObjectDisposedException.ThrowIf(values.IsInvalid, values);

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -24,6 +25,28 @@ internal sealed class ModelState
     }
 
     internal static ModelState Capture(torch.nn.Module model) => new(model);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with the model in evaluation mode, under the model's lock (so that no other explanation
+    /// or measurement switches modes meanwhile), and restores every module's mode and requires_grad flag afterwards, also
+    /// when something throws.
+    /// </summary>
+    internal static T InEvaluationMode<T>(torch.nn.Module model, Func<T> body)
+    {
+        lock (ModelLocks.For(model))
+        {
+            var state = Capture(model);
+            try
+            {
+                state.EnterEvaluationMode();
+                return body();
+            }
+            finally
+            {
+                state.Restore();
+            }
+        }
+    }
 
     /// <summary>Evaluation mode, as pytorch-grad-cam uses: batch norm uses running statistics, dropout is off.</summary>
     internal void EnterEvaluationMode()

@@ -110,9 +110,7 @@ public static class ShapesNetTrainer
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var state = ModelState.Capture(model);
-        state.EnterEvaluationMode();
-        try
+        return ModelState.InEvaluationMode(model, () =>
         {
             var right = 0L;
             using var noGrad = no_grad();
@@ -124,11 +122,7 @@ public static class ShapesNetTrainer
             }
 
             return (double)right / count;
-        }
-        finally
-        {
-            state.Restore();
-        }
+        });
     }
 
     private static (ShapesNet Model, ShapesTrainingSummary Summary) Train(ShapesTrainingOptions options, IProgress<ShapesTrainingProgress>? progress, CancellationToken cancellationToken)
