@@ -23,7 +23,9 @@ internal static class ModelLoading
                 throw new CamWeightsException($"'{weights}' has no '{architecture.ClassifierWeight}' of rank 2, so it does not hold {architecture.Name} weights. Valid architectures: {Architecture.Names}.");
             }
 
-            classCount = (int)classifier[0];
+            classCount = classifier[0] is >= 1 and <= int.MaxValue
+                ? (int)classifier[0]
+                : throw new CamWeightsException($"'{weights}' holds a classifier '{architecture.ClassifierWeight}' of shape {string.Join("×", classifier)}, that is {classifier[0]} classes: a model needs at least one class. Check that the file holds trained weights.");
         }
         else
         {

@@ -16,10 +16,20 @@ public sealed class ImagePreprocessor
     public static ImagePreprocessor ImageNet { get; } = new() { ResizeTo = 256, CropTo = 224 };
 
     /// <summary>The length of the shorter side after resizing (the longer keeps the aspect ratio); null keeps the size.</summary>
-    public int? ResizeTo { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int? ResizeTo
+    {
+        get;
+        init => field = value is < 1 ? throw new ArgumentOutOfRangeException(nameof(ResizeTo), value, "ResizeTo is the shorter side in pixels after resizing: at least 1, or null to keep the size.") : value;
+    }
 
     /// <summary>The side of the centred square crop after resizing; null keeps the whole image.</summary>
-    public int? CropTo { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int? CropTo
+    {
+        get;
+        init => field = value is < 1 ? throw new ArgumentOutOfRangeException(nameof(CropTo), value, "CropTo is the side in pixels of the centred square crop: at least 1, or null to keep the whole image.") : value;
+    }
 
     /// <summary>The per-channel mean subtracted after scaling to [0, 1] (ImageNet's by default).</summary>
     public IReadOnlyList<float> Mean { get; init; } = [0.485f, 0.456f, 0.406f];
@@ -32,14 +42,16 @@ public sealed class ImagePreprocessor
     /// <param name="height">The input height.</param>
     /// <param name="size">The requested shorter side.</param>
     /// <returns>The output width and height.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A size is below 1.</exception>
+    /// <exception cref="CamImageException">The resized image would have more pixels than <see cref="ImageLimits.MaxResizedPixels"/>.</exception>
     public static (int Width, int Height) ResizedSize(int width, int height, int size)
     {
-        if (width <= height)
-        {
-            return (size, (int)((long)size * height / width));
-        }
-
-        return ((int)((long)size * width / height), size);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        var (w, h) = width <= height ? ((long)size, (long)size * height / width) : ((long)size * width / height, (long)size);
+        ImageLimits.CheckResize(width, height, w, h);
+        return ((int)w, (int)h);
     }
 
     /// <summary>torchvision's <c>CenterCrop</c> offsets: top = int(round((h − crop) / 2)), Python's rounding (half to even).</summary>
@@ -76,9 +88,9 @@ public sealed class ImagePreprocessor
             throw new ArgumentException("Give at least one image.", nameof(images));
         }
 
-        if (Mean.Count != 3 || Std.Count != 3 || Std.Any(s => s <= 0))
+        if (Mean.Count != 3 || Std.Count != 3 || Std.Any(s => !(s > 0) || float.IsInfinity(s)) || Mean.Any(m => !float.IsFinite(m)))
         {
-            throw new CamImageException("Mean and Std need three values each (R, G, B), and every Std must be positive.");
+            throw new CamImageException("Mean and Std need three finite values each (R, G, B), and every Std must be positive.");
         }
 
         using var scope = torch.NewDisposeScope();

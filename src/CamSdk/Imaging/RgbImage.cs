@@ -20,9 +20,9 @@ public sealed class RgbImage
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        if (pixels.Length != width * height * 3)
+        if (pixels.Length != (long)width * height * 3)
         {
-            throw new ArgumentException($"A {width}×{height} RGB image needs {width * height * 3} bytes, not {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException($"A {width}×{height} RGB image needs {(long)width * height * 3} bytes, not {pixels.Length}.", nameof(pixels));
         }
 
         Width = width;
@@ -59,10 +59,18 @@ public sealed class RgbImage
     /// </summary>
     /// <param name="path">The image file.</param>
     /// <returns>The image.</returns>
-    /// <exception cref="CamImageException">The file is missing, unreadable, truncated or not an image; the message names it.</exception>
+    /// <exception cref="CamImageException">
+    /// The file is missing, a directory, unreadable, truncated, not an image, or declares more pixels than
+    /// <see cref="ImageLimits.MaxPixels"/>; the message names it.
+    /// </exception>
     public static RgbImage Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new CamImageException($"'{path}' is a directory, not an image: give the path of an image file inside it.");
+        }
+
         if (!File.Exists(path))
         {
             throw new CamImageException($"The image '{path}' does not exist.");
@@ -85,7 +93,7 @@ public sealed class RgbImage
     /// <param name="data">The encoded bytes.</param>
     /// <param name="name">A name for messages, such as the file it came from.</param>
     /// <returns>The image.</returns>
-    /// <exception cref="CamImageException">The data is not a complete image.</exception>
+    /// <exception cref="CamImageException">The data is not a complete image, or declares more pixels than <see cref="ImageLimits.MaxPixels"/>.</exception>
     public static RgbImage Decode(byte[] data, string name)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -96,13 +104,16 @@ public sealed class RgbImage
             throw new CamImageException($"'{name}' is not an image CamSdk can read ({created}): give a PNG, JPEG, BMP or WebP file.");
         }
 
+        // The header's size is checked before anything is allocated: a small file may declare a huge image, and
+        // SkiaSharp's own BytesSize overflows (an OverflowException) from about 23,170² pixels on.
+        ImageLimits.CheckDecode(codec.Info.Width, codec.Info.Height, name);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
+        var rgba = new byte[checked((long)info.Width * info.Height * 4)];
         var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
         SKCodecResult result;
         try
         {
-            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            result = codec.GetPixels(info, handle.AddrOfPinnedObject(), info.Width * 4, new SKCodecOptions());
         }
         finally
         {
@@ -115,7 +126,7 @@ public sealed class RgbImage
             throw new CamImageException($"'{name}' cannot be decoded: {reason}. Check the file, or export it again.");
         }
 
-        var rgb = new byte[info.Width * info.Height * 3];
+        var rgb = new byte[checked((long)info.Width * info.Height * 3)];
         for (int p = 0, q = 0; p < rgba.Length; p += 4, q += 3)
         {
             rgb[q] = rgba[p];

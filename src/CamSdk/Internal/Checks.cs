@@ -1,5 +1,7 @@
 using System;
 using System.Linq;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace CamSdk.Internal;
@@ -10,6 +12,50 @@ namespace CamSdk.Internal;
 /// </summary>
 internal static class Checks
 {
+    /// <summary>
+    /// Refuses a model that cannot run: disposed (its parameters or buffers are gone, and running it could crash the
+    /// process), or called inside <c>torch.inference_mode()</c>, where no gradient can be recorded.
+    /// </summary>
+    internal static void Model(torch.nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (torch.is_inference_mode_enabled())
+        {
+            throw new CamModelException(
+                "CamSdk was called inside torch.inference_mode(), where libtorch records no gradient, so no map can be computed. " +
+                "Call it outside the inference_mode block (torch.no_grad() is fine: CamSdk enables gradients where it needs them).");
+        }
+
+        Live(model, "model");
+    }
+
+    private static readonly FieldInfo? ModuleHandle = typeof(torch.nn.Module).GetField("handle", BindingFlags.Instance | BindingFlags.NonPublic);
+
+    /// <summary>Refuses a disposed module (the model or an explained layer).</summary>
+    internal static void Live(torch.nn.Module module, string what)
+    {
+        bool disposed;
+        try
+        {
+            // Module.Dispose closes the module's native handle and drops its parameters from the listings, so each
+            // module's handle is looked at (TorchSharp keeps it internal), then every tensor still listed.
+            disposed = module.modules().Prepend(module).Any(m => ModuleHandle?.GetValue(m) is SafeHandle { IsClosed: true })
+                || module.parameters().Any(p => p is null || p.IsInvalid)
+                || module.buffers().Any(b => b is null || b.IsInvalid);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or NullReferenceException or System.Runtime.InteropServices.ExternalException)
+        {
+            disposed = true;
+        }
+
+        if (disposed)
+        {
+            throw new CamModelException(
+                $"The {what} ({module.GetName()}) has been disposed: its parameters are gone. Explain a live model: " +
+                "dispose it only after the explanations are done, and do not put it in a using block that ends before them.");
+        }
+    }
+
     internal static void Input(torch.nn.Module model, torch.Tensor input)
     {
         ArgumentNullException.ThrowIfNull(input);

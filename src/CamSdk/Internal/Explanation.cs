@@ -16,6 +16,7 @@ internal static class Explanation
 {
     internal static T Run<T>(torch.nn.Module<torch.Tensor, torch.Tensor> model, torch.Tensor input, CancellationToken cancellationToken, Func<T> body)
     {
+        Checks.Model(model);
         Checks.Input(model, input);
         cancellationToken.ThrowIfCancellationRequested();
         return ModelState.InEvaluationMode(model, body);
@@ -45,6 +46,11 @@ internal static class Explanation
             var output = Forward(model, hooks.PrepareInput(input));
             hooks.RequireRan();
             var (scores, classes) = Score(target, output, input.shape[0], options);
+            if (hooks.NeedsGradients && target is ScoreTarget scoreTarget)
+            {
+                scoreTarget.RequirePerImage(output, input.shape[0]);
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             var gradients = hooks.Differentiate(scores);
             for (var i = 0; i < (gradients?.Count ?? 0); i++)
@@ -61,7 +67,11 @@ internal static class Explanation
         }
     }
 
-    /// <summary>Runs the model through <c>call</c>, so that hooks fire, and turns its failures into a clear exception.</summary>
+    /// <summary>
+    /// Runs the model through <c>call</c>, so that hooks fire, and turns its failures into a clear exception: libtorch's
+    /// complaints about shapes and element types blame the input, anything else (an exception thrown by the model's own
+    /// code, or a libtorch error about its state) blames the model.
+    /// </summary>
     internal static torch.Tensor Forward(torch.nn.Module<torch.Tensor, torch.Tensor> model, torch.Tensor input)
     {
         torch.Tensor output;
@@ -71,9 +81,28 @@ internal static class Explanation
         }
         catch (Exception e) when (e is not CamException and not OperationCanceledException and not OutOfMemoryException)
         {
-            throw new CamInputException(
-                $"The model's forward pass failed on an input of shape {Shapes.Format(input.shape)} ({input.dtype}, {input.device}): {e.Message.Split('\n')[0].Trim()} " +
-                "Check that the input has the channel count, size and element type the model was built for.",
+            var reason = e.Message.Split('\n')[0].Trim();
+            if (e is InvalidOperationException && reason.Contains("empty handle", StringComparison.Ordinal))
+            {
+                throw new CamModelException(
+                    $"The model's forward pass used a disposed tensor ({reason}): the model, one of its layers, or a tensor its forward holds " +
+                    "has been disposed. Dispose the model only after the explanations are done.",
+                    e);
+            }
+
+            var described = $"shape {Shapes.Format(input.shape)} ({input.dtype}, {input.device})";
+            if (BlamesInput(e))
+            {
+                throw new CamInputException(
+                    $"The model's forward pass failed on an input of {described}: {reason} " +
+                    "Check that the input has the channel count, size and element type the model was built for.",
+                    e);
+            }
+
+            throw new CamModelException(
+                $"The model's forward pass threw {e.GetType().Name} on an input of {described}: {reason} " +
+                "This is a failure inside the model (its own code or its state), not of the input's shape or type: " +
+                "run model.call(input) on this input outside CamSdk to find it.",
                 e);
         }
 
@@ -83,6 +112,26 @@ internal static class Explanation
         }
 
         return output;
+    }
+
+    /// <summary>
+    /// Whether a forward pass failed on the input's shape or element type: libtorch's messages for mismatched
+    /// channels, sizes, ranks and dtypes, and TorchSharp's own shape checks.
+    /// </summary>
+    internal static bool BlamesInput(Exception e)
+    {
+        if (e is not (System.Runtime.InteropServices.ExternalException or ArgumentException))
+        {
+            return false;
+        }
+
+        var message = e.Message;
+        string[] signs =
+        [
+            "to have", "channels", "shape", "size", "dimension", "dim ", "Expected", "expected", "dtype", "scalar type",
+            "Input type", "cannot be multiplied", "kernel", "Kernel", "padding", "Padding", "must match", "mismatch",
+        ];
+        return signs.Any(s => message.Contains(s, StringComparison.Ordinal));
     }
 
     /// <summary>The target's score of each image, checked to be finite.</summary>

@@ -28,6 +28,8 @@ public abstract class ChannelWeightCamMethod : CamMethod
             throw new CamException($"{Name} returned channel weights of {shape}; it must return N×K = [{activations.shape[0]}, {activations.shape[1]}].");
         }
 
+        Checks.Finite(weights, $"{Name}'s channel weights at the layer '{capture.LayerName}'", "The method divided by zero or met non-finite values: check its formula and the model's scores.");
+
         return SumOrProject(weights.unsqueeze(-1).unsqueeze(-1) * activations, eigenSmooth).MoveToOuterDisposeScope();
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using System.Text;
 using CamSdk.Internal;
@@ -12,7 +13,9 @@ namespace CamSdk.Models;
 
 /// <summary>
 /// Loads users' weights into a model: PyTorch's <c>torch.save</c> files, safetensors and TorchSharp's <c>.dat</c>,
-/// recognised by content. Keys and shapes are compared before any tensor is copied, and every parameter keeps its
+/// recognised by content. Every entry of a <c>torch.save</c> archive is checked against its CRC-32, only state dicts
+/// are read (a pickled model or other Python objects are named and refused, never run), weights holding NaN or
+/// infinity are refused, and keys and shapes are compared before any tensor is copied. Every parameter keeps its
 /// <c>requires_grad</c> flag.
 /// </summary>
 public static class ModelWeights
@@ -22,10 +25,15 @@ public static class ModelWeights
     /// <summary>Recognises a weights file's format from its first bytes.</summary>
     /// <param name="path">The weights file.</param>
     /// <returns>The format.</returns>
-    /// <exception cref="CamWeightsException">The file is missing, empty, in PyTorch's legacy format, or in no known format.</exception>
+    /// <exception cref="CamWeightsException">The file is missing, a directory, empty, in PyTorch's legacy format, or in no known format.</exception>
     public static WeightsFormat DetectFormat(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new CamWeightsException($"'{path}' is a directory, not a weights file: give the path of the .pth, .safetensors or .dat file inside it.");
+        }
+
         if (!File.Exists(path))
         {
             throw new CamWeightsException($"The weights file '{path}' does not exist.");
@@ -142,6 +150,8 @@ public static class ModelWeights
                 e);
         }
 
+        RequireFinite(state, path);
+
         // torch.nn.DataParallel and DistributedDataParallel save every key under 'module.'.
         if (state.Count > 0 && state.Keys.All(k => k.StartsWith("module.", StringComparison.Ordinal)))
         {
@@ -153,8 +163,24 @@ public static class ModelWeights
 
     private static Dictionary<string, torch.Tensor> ReadPyTorch(string path)
     {
-        using var stream = File.OpenRead(path);
-        var root = PyTorchUnpickler.UnpickleStateDict(stream);
+        var pickle = VerifyArchive(path);
+        var contents = PickleInspector.Inspect(pickle);
+        if (!contents.IsDict || contents.IsModule)
+        {
+            throw NotAStateDict(path, contents);
+        }
+
+        Hashtable root;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            root = PyTorchUnpickler.UnpickleStateDict(stream);
+        }
+        catch (Exception e) when (e is not CamException && contents.Classes.Count > 0)
+        {
+            throw NotAStateDict(path, contents, e);
+        }
+
         // A training checkpoint holds the state dict under 'state_dict' or 'model', beside the optimiser and epoch.
         var dictionary = root["state_dict"] as IDictionary ?? root["model"] as IDictionary ?? root;
         var state = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
@@ -174,6 +200,78 @@ public static class ModelWeights
         }
 
         return state;
+    }
+
+    /// <summary>
+    /// Checks every entry of a <c>torch.save</c> zip archive against the CRC-32 its directory records (PyTorch's
+    /// reader checks it; TorchSharp.PyBridge reads tensors without it, so a flipped byte would load), and returns
+    /// the bytes of its <c>data.pkl</c>.
+    /// </summary>
+    private static byte[] VerifyArchive(string path)
+    {
+        byte[]? pickle = null;
+        string? entryName = null;
+        try
+        {
+            using var archive = ZipFile.OpenRead(path);
+            var buffer = new byte[1 << 16];
+            foreach (var entry in archive.Entries)
+            {
+                entryName = entry.FullName;
+                using var data = entry.Open();
+                var isPickle = entry.FullName.EndsWith("data.pkl", StringComparison.Ordinal) && pickle is null;
+                using var copy = isPickle ? new MemoryStream() : null;
+                var crc = Crc32.Initial;
+                long length = 0;
+                for (int read; (read = data.Read(buffer)) > 0;)
+                {
+                    crc = Crc32.Append(crc, buffer.AsSpan(0, read));
+                    length += read;
+                    copy?.Write(buffer, 0, read);
+                }
+
+                if (Crc32.Finish(crc) != entry.Crc32 || length != entry.Length)
+                {
+                    throw new CamWeightsException(
+                        $"'{path}' is corrupt: its entry '{entry.FullName}' does not match the checksum the archive records for it " +
+                        "(a byte changed in copying or on disk). Copy or save the weights again.");
+                }
+
+                pickle ??= copy?.ToArray();
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CamWeightsException(
+                $"'{path}' is a corrupt or truncated zip archive{(entryName is null ? string.Empty : $" (at entry '{entryName}')")}: {e.Message} Copy or save the weights again.", e);
+        }
+
+        return pickle ?? throw new CamWeightsException(
+            $"'{path}' is a zip archive but not one torch.save wrote: it has no data.pkl. Save the weights with torch.save(model.state_dict(), path).");
+    }
+
+    private static CamWeightsException NotAStateDict(string path, PickleInspector.Contents contents, Exception? inner = null)
+    {
+        var holds = contents.IsModule
+            ? $"a whole pickled model ({contents.Classes.FirstOrDefault(c => !c.StartsWith("torch._utils", StringComparison.Ordinal)) ?? "torch.nn.Parameter objects"}), as torch.save(model, path) writes"
+            : contents.IsDict
+                ? $"a dict that also stores Python objects CamSdk cannot rebuild without Python ({string.Join(", ", contents.Classes.Take(ListedKeys))})"
+                : contents.Root;
+        var message = $"'{path}' holds {holds}, not a state dict; CamSdk loads only state dicts (parameter names mapped to tensors), and never runs pickled Python code. " +
+            "In Python, save the model's state dict: torch.save(model.state_dict(), path).";
+        return inner is null ? new CamWeightsException(message) : new CamWeightsException(message, inner);
+    }
+
+    /// <summary>Refuses weights that hold NaN or infinity: a model with them cannot give a meaningful map.</summary>
+    private static void RequireFinite(Dictionary<string, torch.Tensor> state, string path)
+    {
+        var broken = state.Where(e => e.Value.is_floating_point() && !e.Value.isfinite().all().item<bool>()).Select(e => e.Key).ToList();
+        if (broken.Count > 0)
+        {
+            throw new CamWeightsException(
+                $"'{path}' holds NaN or infinite values in {broken.Count} tensor(s): {string.Join(", ", broken.Take(ListedKeys))}{(broken.Count > ListedKeys ? ", …" : string.Empty)}. " +
+                "The training that wrote them diverged, or the file is corrupt: a model with these weights cannot be explained. Use weights from an earlier checkpoint.");
+        }
     }
 
     /// <summary>TorchSharp's format: an entry count, then each key and tensor, read with TorchSharp's own readers.</summary>

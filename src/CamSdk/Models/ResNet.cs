@@ -28,6 +28,7 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
 
     private ResNet(string name, bool bottleneck, IReadOnlyList<int> layers, int numClasses) : base(name)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         Architecture = name;
         ClassCount = numClasses;
         var expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -20,6 +21,7 @@ public sealed partial class Vgg : nn.Module<Tensor, Tensor>
 
     private Vgg(string name, IReadOnlyList<int> configuration, int numClasses) : base(name)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         Architecture = name;
         ClassCount = numClasses;
         var layers = new List<nn.Module<Tensor, Tensor>>();

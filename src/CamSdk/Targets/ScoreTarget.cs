@@ -43,5 +43,48 @@ internal sealed class ScoreTarget : CamTarget
         return (scores, null);
     }
 
+    /// <summary>
+    /// Refuses a score function that mixes images: if image n's score depends on image m's output (a sum or mean over
+    /// the batch, a softmax across it…), the gradient of the scores' sum, which CamSdk takes for the whole batch at
+    /// once, gives every image the batch's gradient. Checked exactly on the model's output: one small backward pass per
+    /// image through the score function alone, never through the model.
+    /// </summary>
+    internal void RequirePerImage(torch.Tensor output, long batchSize)
+    {
+        if (batchSize < 2 || output.dim() == 0 || output.shape[0] != batchSize || !output.is_floating_point())
+        {
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        using var gradients = torch.enable_grad();
+        var probe = output.detach().requires_grad_(true);
+        var scores = _scoreFunction(probe);
+        if (scores is null || scores.IsInvalid || !scores.requires_grad || scores.dim() != 1 || scores.shape[0] != batchSize || !scores.is_floating_point())
+        {
+            return; // Select and the gradient checks report these
+        }
+
+        for (var n = 0; n < batchSize; n++)
+        {
+            var grad = torch.autograd.grad([scores[n]], [probe], retain_graph: n < batchSize - 1, allow_unused: true);
+            if (grad.Count != 1 || grad[0] is not { IsInvalid: false } g)
+            {
+                continue;
+            }
+
+            var others = g.abs().reshape(batchSize, -1).sum(1);
+            others[n] = 0;
+            var mixed = others.argmax().item<long>();
+            if (others[mixed].item<float>() > 0)
+            {
+                throw new CamTargetException(
+                    $"The {_description} mixes images: the score of image {n} depends on the output for image {mixed}. " +
+                    "Each image's score must be computed from its own row of the output only (e.g. output.select(1, k)); " +
+                    "a sum or mean over the batch, or a softmax or normalisation across it, would give every image the batch's gradient.");
+            }
+        }
+    }
+
     public override string ToString() => _description;
 }

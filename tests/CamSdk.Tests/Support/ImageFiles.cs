@@ -91,6 +91,30 @@ internal static class ImageFiles
         return png.ToArray();
     }
 
+    /// <summary>
+    /// A small PNG whose header declares <paramref name="width"/> × <paramref name="height"/> RGB pixels but whose data holds
+    /// one row: what a decompression bomb's header looks like, without the gigabytes.
+    /// </summary>
+    internal static byte[] PngDeclaring(uint width, uint height)
+    {
+        var compressed = new MemoryStream();
+        using (var zlib = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write(new byte[1 + (Math.Min(width, 4096) * 3)]);
+        }
+
+        var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        WriteBigEndian(header, 0, width);
+        WriteBigEndian(header, 4, height);
+        (header[8], header[9]) = (8, 2);
+        Chunk(png, "IHDR", header);
+        Chunk(png, "IDAT", compressed.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
     /// <summary>Inserts an EXIF APP1 segment with an Orientation tag right after a JPEG's start-of-image marker.</summary>
     internal static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
     {
