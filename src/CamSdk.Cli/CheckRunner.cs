@@ -19,7 +19,7 @@ namespace CamSdk.Cli;
 /// insertion, confidence change, ROAD) for a zoo architecture with the user's weights and images, or for the built-in
 /// ShapesNet on held-out shapes.
 /// </summary>
-internal sealed class CheckRunner(IAnsiConsole console)
+internal sealed class CheckRunner(Terminal terminal)
 {
     /// <summary>The model, its explained layer, how to build another of it, the images and the methods.</summary>
     private sealed record Subject(nn.Module<Tensor, Tensor> Model, nn.Module<Tensor, Tensor> Layer, Func<nn.Module<Tensor, Tensor>> Create, RgbImage[] Images, ImagePreprocessor Preprocessor, IReadOnlyList<CamMethod> Methods, string Name) : IDisposable
@@ -50,13 +50,13 @@ internal sealed class CheckRunner(IAnsiConsole console)
             table.AddRow(verdict.Method, Number(s.SpearmanAbsolute), Number(s.Ssim), Number(s.Hog), verdict.Passes ? "[green]yes[/]" : "[red]no[/]");
         }
 
-        console.Write(table);
+        terminal.Out.Write(table);
         foreach (var verdict in result.Verdicts)
         {
-            console.MarkupLineInterpolated($"{(verdict.Passes ? "[green]✔[/]" : "[red]✘[/]")} {verdict.Text}");
+            terminal.Out.MarkupLineInterpolated($"{(verdict.Passes ? "[green]✔[/]" : "[red]✘[/]")} {verdict.Text}");
         }
 
-        console.MarkupLineInterpolated($"Sanity checks of {name} on {result.Images} images, {result.Layers.Count} layers: {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Output)}[/] (sanity.csv, sanity.json, plots, maps/).");
+        terminal.Out.MarkupLineInterpolated($"Sanity checks of {name} on {result.Images} images, {result.Layers.Count} layers: {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Output)}[/] (sanity.csv, sanity.json, plots, maps/).");
         return 0;
     }
 
@@ -99,8 +99,8 @@ internal sealed class CheckRunner(IAnsiConsole console)
             table.AddRow(m.Method, Number(m.Deletion.Area), Number(m.Insertion.Area), Number(m.ConfidenceChange), Number(m.RoadCombined));
         }
 
-        console.Write(table);
-        console.MarkupLineInterpolated($"Faithfulness of {name} on {result.Images} images ({result.Settings}): {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Output)}[/].");
+        terminal.Out.Write(table);
+        terminal.Out.MarkupLineInterpolated($"Faithfulness of {name} on {result.Images} images ({result.Settings}): {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Output)}[/].");
         return 0;
     }
 
@@ -117,7 +117,8 @@ internal sealed class CheckRunner(IAnsiConsole console)
             torch.set_num_threads(threads >= 1 ? threads : throw new CamException($"--threads must be at least 1 (got {threads})."));
         }
 
-        console.Progress()
+        OutputFolder.Prepare(settings.Output);
+        terminal.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(context =>
@@ -170,10 +171,10 @@ internal sealed class CheckRunner(IAnsiConsole console)
         }
 
         var preprocessor = Inputs.Preprocessor(settings.Resize, settings.Crop);
-        var (model, classCount) = ModelLoading.Load(console, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
+        var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
         try
         {
-            var images = Inputs.ImageFiles(settings.Images).Take(settings.Count).Select(RgbImage.Load).ToArray();
+            var images = Inputs.ImageFiles(settings.Images, terminal).Take(settings.Count).Select(RgbImage.Load).ToArray();
             var layer = architecture.FindLayer(model, settings.Layer ?? architecture.DefaultLayer);
             var methods = settings.Method is null && builtInMethods is not null ? builtInMethods : architecture.Methods(settings.Method, model);
 

@@ -19,7 +19,7 @@ namespace CamSdk.Cli;
 /// Runs <c>camsdk evaluate</c>: the main job's evaluation (localisation, pointing game, class discrimination, report) for the
 /// built-in ShapesNet or a zoo architecture with the user's weights, on the built-in dataset or a dataset folder.
 /// </summary>
-internal sealed class EvaluateRunner(IAnsiConsole console)
+internal sealed class EvaluateRunner(Terminal terminal)
 {
     /// <summary>Exit codes: 0 done, 2 the request is invalid (the message says why).</summary>
     internal int Run(EvaluateSettings settings, CancellationToken cancellationToken)
@@ -39,9 +39,10 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
             throw new CamException("--weights, --labels and --layer go with --arch: without --arch, evaluate trains (or loads) the built-in ShapesNet.");
         }
 
+        OutputFolder.Prepare(settings.Output);
         EvaluationReport report = null!;
         var options = new ShapesTrainingOptions { Retrain = settings.Retrain };
-        console.Progress()
+        terminal.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(context =>
@@ -72,10 +73,10 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
             table.AddRow(method.Method, Percent(method.Top1Error), Percent(method.GroundTruthClassError), Percent(method.PointingGame));
         }
 
-        console.Write(table);
-        console.MarkupLineInterpolated($"Accuracy {report.Localization.Accuracy:P1} on {report.Localization.Images:N0} images.");
-        console.MarkupLineInterpolated($"Report:  [bold]{html}[/]");
-        console.MarkupLineInterpolated($"Metrics: [bold]{metrics}[/]");
+        terminal.Out.Write(table);
+        terminal.Out.MarkupLineInterpolated($"Accuracy {report.Localization.Accuracy:P1} on {report.Localization.Images:N0} images.");
+        terminal.Out.MarkupLineInterpolated($"Report:  [bold]{html}[/]");
+        terminal.Out.MarkupLineInterpolated($"Metrics: [bold]{metrics}[/]");
         return 0;
     }
 
@@ -97,7 +98,7 @@ internal sealed class EvaluateRunner(IAnsiConsole console)
             throw new CamException($"evaluate --arch {architecture.Name} needs --weights: a model with random weights explains nothing worth measuring.");
         }
 
-        var (model, classCount) = ModelLoading.Load(console, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
+        var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
         using var owned = model;
         if (settings.Data is null && classCount != SyntheticShapes.ClassCount)
         {

@@ -13,7 +13,7 @@ using TorchSharp;
 namespace CamSdk.Cli;
 
 /// <summary>Runs <c>camsdk explain</c>: loads the model once, then explains every input, with a progress bar.</summary>
-internal sealed class ExplainRunner(IAnsiConsole console)
+internal sealed class ExplainRunner(Terminal terminal)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -46,8 +46,13 @@ internal sealed class ExplainRunner(IAnsiConsole console)
             throw new CamException("Give either --image (a file or a folder) or --input-npy (an N×3×H×W float32 .npy), not both, not neither.");
         }
 
+        // Everything that can be checked without the model is checked before it loads.
         var device = ModelLoading.ParseDevice(settings.Device);
-        var (model, classCount) = ModelLoading.Load(console, architecture, settings.Weights, device);
+        var colormap = Imaging.Colormap.ByName.TryGetValue(settings.Colormap, out var found) ? found
+            : throw new CamException($"Unknown colour map '{settings.Colormap}'. Valid choices: {string.Join(", ", Imaging.Colormap.ByName.Keys)}.");
+        OutputFolder.Prepare(settings.Output);
+        var inputs = Inputs.List(settings, terminal);
+        var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, device);
         var methods = MethodNames.Parse(settings.Method, () => architecture.FindClassifier(model), settings.BatchSize);
         var layerName = settings.Layer ?? architecture.DefaultLayer;
         var layer = architecture.FindLayer(model, layerName);
@@ -57,12 +62,11 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         }
 
         var labels = ModelLoading.ReadLabels(settings.Labels, classCount);
-        var inputs = Inputs.List(settings);
-        Directory.CreateDirectory(settings.Output);
 
         var failures = new List<(string Input, string Reason)>();
+        var warnings = new List<string>();
         var written = 0;
-        console.Progress()
+        terminal.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context =>
@@ -84,7 +88,7 @@ internal sealed class ExplainRunner(IAnsiConsole console)
                     AugmentationSmooth = settings.AugmentationSmooth,
                     Progress = progress,
                 };
-                var session = new Session(settings, architecture.Name, layerName, methods, model, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device);
+                var session = new Session(settings, architecture.Name, layerName, methods, model, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device, colormap, warnings);
                 foreach (var input in inputs)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -94,7 +98,12 @@ internal sealed class ExplainRunner(IAnsiConsole console)
                     }
                     catch (CamException e)
                     {
-                        failures.Add((input.Name, e.Message));
+                        failures.Add((input.Source, e.Message));
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // One input's unexpected failure (a bug, or a file system error) must not cost the others.
+                        failures.Add((input.Source, $"unexpected {e.GetType().Name}: {e.Message}"));
                     }
 
                     task.Increment(1);
@@ -103,18 +112,24 @@ internal sealed class ExplainRunner(IAnsiConsole console)
                 passes?.StopTask();
             });
 
-        console.MarkupLineInterpolated($"Wrote {written} file(s) to [bold]{settings.Output}[/].");
+        foreach (var warning in warnings)
+        {
+            terminal.Warn(warning);
+        }
+
         foreach (var (input, reason) in failures)
         {
-            console.MarkupLineInterpolated($"[red]failed:[/] {input}: {reason}");
+            terminal.Errors.MarkupLineInterpolated($"[red]failed:[/] {input}: {reason}");
         }
+
+        terminal.Out.MarkupLineInterpolated($"Wrote {written} file(s) to [bold]{settings.Output}[/]{(failures.Count == 0 ? "" : $"; {failures.Count} of {inputs.Count} input(s) failed")}.");
 
         return failures.Count == 0 ? 0 : 1;
     }
 
     private static int ExplainInput(Input input, Session session, CancellationToken cancellationToken)
     {
-        var (settings, architecture, layerName, methods, model, explainer, guided, labels, device) = session;
+        var (settings, architecture, layerName, methods, model, explainer, guided, labels, device, colormap, warnings) = session;
         using var scope = torch.NewDisposeScope();
         var (batch, pictures) = input.Load();
         batch = batch.to(device);
@@ -133,6 +148,7 @@ internal sealed class ExplainRunner(IAnsiConsole console)
             : Enumerable.Range(0, count).Select(n => logits[n].topk(Math.Min(settings.Top, (int)logits.shape[1])).indexes.cpu().data<long>().Select(i => (int)i).ToArray()).ToArray();
         var slots = ranked[0].Length;
         var summaries = Enumerable.Range(0, count).Select(_ => new List<ClassSummary>()).ToArray();
+        var arrays = new List<string>();
         var files = 0;
 
         for (int slot = 0; slot < slots; slot++)
@@ -155,11 +171,12 @@ internal sealed class ExplainRunner(IAnsiConsole console)
             {
                 foreach (var (name, result) in maps)
                 {
-                    files += SaveNpy($"{stem}.{name}.raw.npy", result.RawMaps) + SaveNpy($"{stem}.{name}.heatmap.npy", result.Heatmaps);
+                    SaveNpy(arrays, $"{stem}.{name}.raw.npy", result.RawMaps);
+                    SaveNpy(arrays, $"{stem}.{name}.heatmap.npy", result.Heatmaps);
                 }
 
-                files += SaveNpy($"{stem}.{MethodNames.GuidedBackprop}.npy", guidedGradients)
-                    + SaveNpy($"{stem}.{MethodNames.GuidedGradCam}.npy", guidedGradCam);
+                SaveNpy(arrays, $"{stem}.{MethodNames.GuidedBackprop}.npy", guidedGradients);
+                SaveNpy(arrays, $"{stem}.{MethodNames.GuidedGradCam}.npy", guidedGradCam);
             }
 
             for (int n = 0; n < count; n++)
@@ -172,21 +189,29 @@ internal sealed class ExplainRunner(IAnsiConsole console)
                 foreach (var (method, result) in maps)
                 {
                     var heatmap = result.HeatmapToArray(n);
-                    var box = Pictures.Box(heatmap);
+                    var flat = IsFlat(heatmap);
+                    if (flat)
+                    {
+                        warnings.Add(
+                            $"{input.Source}: {method}'s map of {caption} is flat: the layer's map is constant at its {result.RawMaps.shape[1]}×{result.RawMaps.shape[2]} resolution, " +
+                            "so it shows nothing (pytorch-grad-cam gives the same flat map). Explain a layer with more spatial resolution, e.g. an earlier --layer.");
+                    }
+
+                    var box = flat ? null : Pictures.Box(heatmap);
                     methodSummaries.Add(new MethodSummary(method, box, [
-                        Path.GetFileName(Pictures.SaveHeatmap(settings.Output, $"{name}.{method}", heatmap)),
-                        Path.GetFileName(Pictures.SaveOverlay(settings.Output, $"{name}.{method}", pictures[n], heatmap, box, caption)),
-                    ]));
+                        Path.GetFileName(Pictures.SaveHeatmap(settings.Output, $"{name}.{method}", heatmap, colormap)),
+                        Path.GetFileName(Pictures.SaveOverlay(settings.Output, $"{name}.{method}", pictures[n], heatmap, box, caption, colormap)),
+                    ], flat));
                 }
 
                 if (methods.GuidedBackprop)
                 {
-                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedBackprop, null, [Path.GetFileName(Pictures.SaveGuided(settings.Output, $"{name}.{MethodNames.GuidedBackprop}", guidedGradients![n]))]));
+                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedBackprop, null, [Path.GetFileName(Pictures.SaveGuided(settings.Output, $"{name}.{MethodNames.GuidedBackprop}", guidedGradients![n]))], false));
                 }
 
                 if (guidedGradCam is not null)
                 {
-                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedGradCam, null, [Path.GetFileName(Pictures.SaveGuided(settings.Output, $"{name}.{MethodNames.GuidedGradCam}", guidedGradCam[n]))]));
+                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedGradCam, null, [Path.GetFileName(Pictures.SaveGuided(settings.Output, $"{name}.{MethodNames.GuidedGradCam}", guidedGradCam[n]))], false));
                 }
 
                 files += methodSummaries.Sum(m => m.Files.Count);
@@ -196,12 +221,12 @@ internal sealed class ExplainRunner(IAnsiConsole console)
 
         for (int n = 0; n < count; n++)
         {
-            var summary = new ImageSummary(input.Source, architecture, layerName, methods.Description, width, height, summaries[n]);
+            var summary = new ImageSummary(input.Source, architecture, layerName, methods.Description, width, height, summaries[n], arrays);
             File.WriteAllText(Path.Combine(settings.Output, input.ImageName(n) + ".json"), JsonSerializer.Serialize(summary, Json));
             files++;
         }
 
-        return files;
+        return files + arrays.Count;
     }
 
     /// <summary>What every input of one run shares: the request, the loaded model and its explainers.</summary>
@@ -214,16 +239,32 @@ internal sealed class ExplainRunner(IAnsiConsole console)
         CamExplainer Explainer,
         GuidedBackpropagation Guided,
         IReadOnlyList<string>? Labels,
-        torch.Device Device);
+        torch.Device Device,
+        Imaging.Colormap Colormap,
+        List<string> Warnings);
 
-    private static int SaveNpy(string path, torch.Tensor? tensor)
+    /// <summary>Writes a .npy array and adds its file name to the list the JSON summaries give.</summary>
+    private static void SaveNpy(List<string> written, string path, torch.Tensor? tensor)
     {
-        if (tensor is null)
+        if (tensor is not null)
         {
-            return 0;
+            Npy.Write(path, tensor);
+            written.Add(Path.GetFileName(path));
+        }
+    }
+
+    /// <summary>A heatmap with no contrast (pytorch-grad-cam's scaling turns a constant map into zeros).</summary>
+    private static bool IsFlat(float[,] heatmap)
+    {
+        var first = heatmap[0, 0];
+        foreach (var value in heatmap)
+        {
+            if (value != first)
+            {
+                return false;
+            }
         }
 
-        Npy.Write(path, tensor);
-        return 1;
+        return true;
     }
 }

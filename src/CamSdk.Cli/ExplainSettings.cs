@@ -21,4 +21,5 @@ internal sealed record ExplainSettings(
     bool EigenSmooth = false,
     bool AugmentationSmooth = false,
     int? BatchSize = null,
-    int? Threads = null);
+    int? Threads = null,
+    string Colormap = "jet");

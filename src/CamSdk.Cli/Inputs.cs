@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using CamSdk.Imaging;
+using Microsoft.Extensions.FileSystemGlobbing;
+using Microsoft.Extensions.FileSystemGlobbing.Abstractions;
 using TorchSharp;
 
 namespace CamSdk.Cli;
@@ -19,10 +21,15 @@ internal static class Inputs
 {
     private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp"];
 
-    internal static IReadOnlyList<Input> List(ExplainSettings settings)
+    internal static IReadOnlyList<Input> List(ExplainSettings settings, Terminal terminal)
     {
         if (settings.InputNpy is { } npy)
         {
+            if (Directory.Exists(npy))
+            {
+                throw new CamException($"--input-npy '{npy}' is a directory: give a .npy file.");
+            }
+
             if (!File.Exists(npy))
             {
                 throw new CamException($"The .npy file '{npy}' does not exist.");
@@ -32,17 +39,10 @@ internal static class Inputs
             return [new Input(stem, npy, () => LoadNpy(npy), n => $"{stem}-{n}")];
         }
 
-        var files = ImageFiles(settings.Images);
-
+        var files = ImageFiles(settings.Images, terminal);
         var preprocessor = Preprocessor(settings.Resize, settings.Crop);
-
-        // Output stems: the file name without extension, or with it where two files would collide.
-        var stems = files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
-        return [.. files.Select((file, i) =>
-        {
-            var name = stems.Count(s => s == stems[i]) > 1 ? Path.GetFileName(file) : stems[i];
-            return new Input(name, file, () => LoadImage(file, preprocessor), _ => name);
-        })];
+        var names = UniqueNames(files);
+        return [.. files.Select((file, i) => new Input(names[i], file, () => LoadImage(file, preprocessor), _ => names[i]))];
     }
 
     /// <summary>torchvision's Resize(--resize) then CenterCrop(--crop), with ImageNet's normalisation.</summary>
@@ -51,36 +51,102 @@ internal static class Inputs
             ? new ImagePreprocessor { ResizeTo = resize, CropTo = crop }
             : throw new CamException($"--resize ({resize}) must be at least --crop ({crop}), and both positive.");
 
-    /// <summary>The image files that paths name: files as given, folders' images in name order.</summary>
-    internal static IReadOnlyList<string> ImageFiles(IEnumerable<string> paths)
+    /// <summary>
+    /// The image files that paths name: files as given, folders' images searched recursively, and globs such as
+    /// <c>photos/**/*.jpg</c>, each in path order. A file named twice is explained once (with a warning), so that its
+    /// outputs are not written twice.
+    /// </summary>
+    internal static IReadOnlyList<string> ImageFiles(IEnumerable<string> paths, Terminal? terminal = null)
     {
         var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
+            IEnumerable<string> found;
             if (Directory.Exists(path))
             {
-                var found = Directory.EnumerateFiles(path)
+                found = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
                     .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
                     .Order(StringComparer.Ordinal)
                     .ToList();
-                if (found.Count == 0)
+                if (!found.Any())
                 {
-                    throw new CamException($"The folder '{path}' has no image ({string.Join(", ", ImageExtensions)}).");
+                    throw new CamException($"The folder '{path}' has no image ({string.Join(", ", ImageExtensions)}), in it or in its subfolders.");
                 }
-
-                files.AddRange(found);
             }
             else if (File.Exists(path))
             {
-                files.Add(path);
+                found = [path];
+            }
+            else if (path.IndexOfAny(['*', '?']) >= 0)
+            {
+                found = Glob(path);
             }
             else
             {
                 throw new CamException($"The image '{path}' does not exist (neither a file nor a folder).");
             }
+
+            foreach (var file in found)
+            {
+                if (seen.Add(Path.GetFullPath(file)))
+                {
+                    files.Add(file);
+                }
+                else
+                {
+                    terminal?.Warn($"'{file}' is given more than once: it is explained once.");
+                }
+            }
         }
 
         return files;
+    }
+
+    /// <summary>The files a glob matches: the folder before its first wildcard, searched with the rest of the pattern.</summary>
+    private static List<string> Glob(string pattern)
+    {
+        var segments = pattern.Replace('\\', '/').Split('/');
+        var wild = Array.FindIndex(segments, s => s.IndexOfAny(['*', '?']) >= 0);
+        var root = string.Join('/', segments[..wild]);
+        root = root.Length == 0 ? (pattern.StartsWith('/') ? "/" : ".") : root;
+        if (!Directory.Exists(root))
+        {
+            throw new CamException($"The pattern '{pattern}' starts in the folder '{root}', which does not exist.");
+        }
+
+        var matcher = new Matcher(StringComparison.Ordinal);
+        matcher.AddInclude(string.Join('/', segments[wild..]));
+        var matched = matcher.Execute(new DirectoryInfoWrapper(new DirectoryInfo(root))).Files
+            .Select(f => root == "." ? f.Path : Path.Combine(root, f.Path))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return matched.Count > 0
+            ? matched
+            : throw new CamException($"The pattern '{pattern}' matches no file. Quote it ('photos/**/*.jpg') so that the shell does not expand it, and check the folder.");
+    }
+
+    /// <summary>
+    /// Output stems: the file name without extension; with it where two files would collide; and a number after it
+    /// where files of the same name come from different folders.
+    /// </summary>
+    internal static string[] UniqueNames(IReadOnlyList<string> files)
+    {
+        var stems = files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
+        var names = files.Select((f, i) => stems.Count(s => s == stems[i]) > 1 ? Path.GetFileName(f) : stems[i]).ToArray();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            var name = names[i];
+            for (var k = 2; !used.Add(name); k++)
+            {
+                name = $"{names[i]}-{k}";
+            }
+
+            names[i] = name;
+        }
+
+        return names;
     }
 
     private static (torch.Tensor, RgbImage[]) LoadImage(string path, ImagePreprocessor preprocessor)

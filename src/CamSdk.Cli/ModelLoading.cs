@@ -12,7 +12,10 @@ namespace CamSdk.Cli;
 internal static class ModelLoading
 {
     /// <summary>Creates an architecture with the class count its weights give, loads them, and puts it on the device in evaluation mode.</summary>
-    internal static (torch.nn.Module<torch.Tensor, torch.Tensor> Model, int ClassCount) Load(IAnsiConsole console, Architecture architecture, string? weights, torch.Device device)
+    /// <summary>The --labels value that names torchvision's 1,000 ImageNet classes (shipped with camsdk).</summary>
+    internal const string ImageNetLabels = "imagenet";
+
+    internal static (torch.nn.Module<torch.Tensor, torch.Tensor> Model, int ClassCount) Load(Terminal terminal, Architecture architecture, string? weights, torch.Device device)
     {
         var classCount = 1000;
         if (weights is not null)
@@ -29,7 +32,7 @@ internal static class ModelLoading
         }
         else
         {
-            console.MarkupLine("[yellow]warning:[/] no --weights given: the model has random weights, so its explanations mean nothing. Pass the file torch.save(model.state_dict(), path) wrote.");
+            terminal.Warn("no --weights given: the model has random weights, so its explanations mean nothing. Pass the file torch.save(model.state_dict(), path) wrote.");
         }
 
         var model = architecture.Create(classCount);
@@ -79,18 +82,43 @@ internal static class ModelLoading
         {
             return torch.cuda.is_available()
                 ? torch.device(lower)
-                : throw new CamException("--device cuda was asked for, but CUDA is not available here (no GPU, or TorchSharp's CPU backend). Use --device cpu.");
+                : throw new CamException(
+                    $"--device {name}: this camsdk is built on TorchSharp's CPU package (TorchSharp-cpu), so it cannot use CUDA. " +
+                    "A CUDA build needs a machine with an NVIDIA GPU and driver, and camsdk built from source with TorchSharp-cpu replaced by " +
+                    "TorchSharp-cuda-linux (or TorchSharp-cuda-windows) of the same version; CamSdk's code is device-agnostic. Use --device cpu here.");
         }
 
-        throw new CamException($"Unknown device '{name}'. Valid choices: cpu, cuda, cuda:N.");
+        throw new CamException($"Unknown device '{name}'. This camsdk runs on: cpu.");
     }
 
-    /// <summary>Reads --labels: one class name per line, as many as the model has classes.</summary>
+    /// <summary>torchvision's ImageNet class names (<c>torchvision/models/_meta.py</c>, BSD-3-Clause), in class order.</summary>
+    internal static string[] ImageNetClassNames()
+    {
+        using var stream = typeof(ModelLoading).Assembly.GetManifestResourceStream("CamSdk.Cli.imagenet-classes.txt")
+            ?? throw new InvalidOperationException("The ImageNet class names are missing from camsdk's assembly.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Reads --labels: imagenet, or one class name per line, as many as the model has classes.</summary>
     internal static string[]? ReadLabels(string? path, int classCount)
     {
         if (path is null)
         {
             return null;
+        }
+
+        if (string.Equals(path, ImageNetLabels, StringComparison.OrdinalIgnoreCase) && !File.Exists(path))
+        {
+            var names = ImageNetClassNames();
+            return names.Length == classCount
+                ? names
+                : throw new CamException($"--labels {ImageNetLabels} names ImageNet's {names.Length} classes, but the model has {classCount}: give a labels file with one name per class instead.");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new CamException($"The labels file '{path}' is a directory: give a text file with one class name per line.");
         }
 
         if (!File.Exists(path))

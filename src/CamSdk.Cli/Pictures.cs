@@ -11,12 +11,12 @@ internal static class Pictures
     internal static BoxSummary? Box(float[,] heatmap) =>
         CamLocalizer.Localize(heatmap) is { } box ? new BoxSummary(box.Left, box.Top, box.Right, box.Bottom) : null;
 
-    internal static string SaveHeatmap(string folder, string name, float[,] heatmap) =>
-        Save(folder, name + ".heatmap.png", CamPictures.Heatmap(heatmap));
+    internal static string SaveHeatmap(string folder, string name, float[,] heatmap, Colormap colormap) =>
+        Save(folder, name + ".heatmap.png", CamPictures.Heatmap(heatmap, colormap));
 
-    internal static string SaveOverlay(string folder, string name, RgbImage picture, float[,] heatmap, BoxSummary? box, string caption)
+    internal static string SaveOverlay(string folder, string name, RgbImage picture, float[,] heatmap, BoxSummary? box, string caption, Colormap colormap)
     {
-        var overlay = CamPictures.Overlay(picture, heatmap);
+        var overlay = CamPictures.Overlay(picture, heatmap, colormap: colormap);
         if (box is not null)
         {
             overlay = CamPictures.DrawBox(overlay, new BoundingBox(box.Left, box.Top, box.Right, box.Bottom), caption);

@@ -6,21 +6,32 @@ using CamSdk;
 using CamSdk.Cli;
 using Spectre.Console;
 
-return CommandLine.Run(args, AnsiConsole.Console, CancellationToken.None);
+var (output, errors) = Terminal.Standard();
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // The first Ctrl+C cancels between steps (the model is restored, files stay whole); a second one ends the process.
+    e.Cancel = !cancellation.IsCancellationRequested;
+    cancellation.Cancel();
+};
+return CommandLine.Run(args, output, errors, cancellation.Token);
 
 namespace CamSdk.Cli
 {
     /// <summary>The <c>camsdk</c> command line.</summary>
     internal static class CommandLine
     {
-        internal static int Run(string[] args, IAnsiConsole console, CancellationToken cancellationToken)
+        /// <summary>Exit codes: 0 done, 1 some inputs failed (each named on standard error), 2 the request is invalid, 3 an unexpected failure, 130 cancelled.</summary>
+        internal static int Run(string[] args, IAnsiConsole output, IAnsiConsole errors, CancellationToken cancellationToken)
         {
+            var quiet = new Option<bool>("--quiet", "-q") { Description = "Show no progress (results still go to standard output, warnings and errors to standard error).", Recursive = true };
+            Terminal TerminalOf(ParseResult parse) => new(output, errors, parse.GetValue(quiet));
             var arch = new Option<string>("--arch") { Description = $"The architecture: {Architecture.Names}.", Required = true };
-            var weights = new Option<string?>("--weights") { Description = "The weights: what torch.save(model.state_dict(), path) writes (.pth/.pt, checkpoints too), .safetensors, or TorchSharp .dat." };
-            var image = new Option<string[]>("--image") { Description = "An image (PNG, JPEG, BMP, WebP) or a folder of them; repeatable.", AllowMultipleArgumentsPerToken = true };
-            var inputNpy = new Option<string?>("--input-npy") { Description = "An already preprocessed N×3×H×W float32 .npy batch, instead of --image." };
-            var classIndex = new Option<int?>("--class") { Description = "The class to explain (default: the predicted class)." };
-            var top = new Option<int>("--top") { Description = "Explain the k highest-scoring classes of each image.", DefaultValueFactory = _ => 1 };
+            var weights = CliOptions.Path(new Option<string?>("--weights") { Description = "The weights: what torch.save(model.state_dict(), path) writes (.pth/.pt, checkpoints too), .safetensors, or TorchSharp .dat." });
+            var image = CliOptions.Path(new Option<string[]>("--image") { Description = "An image (PNG, JPEG, BMP, WebP), a folder (searched recursively) or a glob such as 'photos/**/*.jpg' (quote it); repeatable.", AllowMultipleArgumentsPerToken = true });
+            var inputNpy = CliOptions.Path(new Option<string?>("--input-npy") { Description = "An already preprocessed N×3×H×W .npy batch (float16/32/64, either byte order or memory order), instead of --image." });
+            var classIndex = CliOptions.OptionalInt("--class", "The class to explain (default: the predicted class).", minimum: 0);
+            var top = CliOptions.Int("--top", "Explain the k highest-scoring classes of each image.", 1, minimum: 1);
             var method = new Option<string>("--method")
             {
                 Description = $"The method, or several as a comma-separated list computed in one pass: {string.Join(", ", MethodNames.All)}.",
@@ -28,20 +39,22 @@ namespace CamSdk.Cli
             };
             method.CompletionSources.Add(MethodNames.All.ToArray());
             var layer = new Option<string?>("--layer") { Description = "The layer to explain (default: the architecture's last convolutional block, e.g. layer4)." };
-            var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
-            var output = new Option<string>("--out") { Description = "The folder to write pictures, JSON summaries and arrays to.", Required = true };
+            var device = DeviceOption();
+            var outFolder = CliOptions.Path(new Option<string>("--out") { Description = "The folder to write pictures, JSON summaries and arrays to (created if needed).", Required = true });
             var saveRaw = new Option<bool>("--save-raw") { Description = "Also write every computed array as a NumPy .npy file, to compare with Python tools." };
-            var labels = new Option<string?>("--labels") { Description = "A text file with one class name per line, to name classes in pictures and summaries." };
-            var resize = new Option<int>("--resize") { Description = "Images: the shorter side after resizing (torchvision's Resize).", DefaultValueFactory = _ => 256 };
-            var crop = new Option<int>("--crop") { Description = "Images: the centre crop's side (torchvision's CenterCrop).", DefaultValueFactory = _ => 224 };
+            var labels = CliOptions.Path(new Option<string?>("--labels") { Description = $"'{ModelLoading.ImageNetLabels}' (torchvision's 1,000 ImageNet class names, built in) or a text file with one class name per line, to name classes in pictures and summaries." });
+            var resize = CliOptions.Int("--resize", "Images: the shorter side after resizing (torchvision's Resize).", 256, minimum: 1);
+            var crop = CliOptions.Int("--crop", "Images: the centre crop's side (torchvision's CenterCrop).", 224, minimum: 1);
+            var colormap = new Option<string>("--colormap") { Description = $"The heatmaps' colour map: {string.Join(", ", Imaging.Colormap.ByName.Keys)} (OpenCV's tables).", DefaultValueFactory = _ => "jet" };
+            colormap.AcceptOnlyFromAmong([.. Imaging.Colormap.ByName.Keys]);
             var eigenSmooth = new Option<bool>("--eigen-smooth") { Description = "pytorch-grad-cam's eigen_smooth: the first principal component of each method's weighted activations instead of their sum." };
             var augSmooth = new Option<bool>("--aug-smooth") { Description = "pytorch-grad-cam's aug_smooth: average the maps of 6 augmented inputs (flip × brightness 0.9, 1.0, 1.1)." };
-            var batchSize = new Option<int?>("--batch-size") { Description = "Score-CAM and Ablation-CAM: masked or ablated inputs per forward pass (default 16 and 32, as pytorch-grad-cam)." };
-            var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: its own choice)." };
+            var batchSize = CliOptions.OptionalInt("--batch-size", "Score-CAM and Ablation-CAM: masked or ablated inputs per forward pass (default 16 and 32, as pytorch-grad-cam).", minimum: 1);
+            var threads = ThreadsOption();
 
             var explain = new Command("explain", "Explain images with the CAM family (Grad-CAM, Grad-CAM++, Score-CAM, …), Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.")
             {
-                arch, weights, image, inputNpy, classIndex, top, method, layer, device, output, saveRaw, labels, resize, crop, eigenSmooth, augSmooth, batchSize, threads,
+                arch, weights, image, inputNpy, classIndex, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads,
             };
             explain.SetAction(parse =>
             {
@@ -55,7 +68,7 @@ namespace CamSdk.Cli
                     parse.GetValue(method)!,
                     parse.GetValue(layer),
                     parse.GetValue(device)!,
-                    parse.GetValue(output)!,
+                    parse.GetValue(outFolder)!,
                     parse.GetValue(saveRaw),
                     parse.GetValue(labels),
                     parse.GetValue(resize),
@@ -63,22 +76,24 @@ namespace CamSdk.Cli
                     parse.GetValue(eigenSmooth),
                     parse.GetValue(augSmooth),
                     parse.GetValue(batchSize),
-                    parse.GetValue(threads));
-                return Guarded(console, () => new ExplainRunner(console).Run(settings, cancellationToken));
+                    parse.GetValue(threads),
+                    parse.GetValue(colormap)!);
+                var terminal = TerminalOf(parse);
+                return Guarded(terminal, () => new ExplainRunner(terminal).Run(settings, cancellationToken));
             });
 
             var evalArch = new Option<string?>("--arch") { Description = $"A zoo architecture to evaluate with --weights: {Architecture.Names}. Without it, the built-in ShapesNet is trained (or loaded from the cache) on the built-in dataset." };
-            var evalWeights = new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." };
-            var data = new Option<string?>("--data") { Description = $"A dataset folder: images plus {Evaluation.EvaluationFolder.AnnotationsFile} ({Evaluation.EvaluationFolder.Header}, one row per object; see the README). Default: the built-in synthetic shapes." };
-            var evalLabels = new Option<string?>("--labels") { Description = "With --arch: a text file with one class name per line (the CSV's labels may then be names)." };
-            var evalOutput = new Option<string>("--out") { Description = "The folder to write report.html and metrics.json to.", DefaultValueFactory = _ => "out" };
-            var images = new Option<int>("--images") { Description = "One-object images to evaluate (the Grad-CAM paper's protocol: at least 1,000).", DefaultValueFactory = _ => 1000 };
-            var pairs = new Option<int>("--pairs") { Description = "Two-object images for class discrimination.", DefaultValueFactory = _ => 200 };
+            var evalWeights = CliOptions.Path(new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." });
+            var data = CliOptions.Path(new Option<string?>("--data") { Description = $"A dataset folder: images plus {Evaluation.EvaluationFolder.AnnotationsFile} ({Evaluation.EvaluationFolder.Header}, one row per object; see the README). Default: the built-in synthetic shapes." });
+            var evalLabels = CliOptions.Path(new Option<string?>("--labels") { Description = $"With --arch: '{ModelLoading.ImageNetLabels}' (built in) or a text file with one class name per line (the CSV's labels may then be names)." });
+            var evalOutput = CliOptions.Path(new Option<string>("--out") { Description = "The folder to write report.html and metrics.json to.", DefaultValueFactory = _ => "out" });
+            var images = CliOptions.Int("--images", "One-object images to evaluate (CamSdk's default: 1,000).", 1000, minimum: 1);
+            var pairs = CliOptions.Int("--pairs", "Two-object images for class discrimination.", 200, minimum: 0);
             var retrain = new Option<bool>("--retrain") { Description = "Train the built-in ShapesNet even when its weights are cached." };
             var evalLayer = new Option<string?>("--layer") { Description = "With --arch: the layer to explain (default: the architecture's last convolutional block)." };
-            var evalDevice = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
-            var evalBatch = new Option<int>("--batch-size") { Description = "Images per explanation batch.", DefaultValueFactory = _ => 16 };
-            var evalThreads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: its own choice)." };
+            var evalDevice = DeviceOption();
+            var evalBatch = CliOptions.Int("--batch-size", "Images per explanation batch.", 16, minimum: 1);
+            var evalThreads = ThreadsOption();
             var evalMethod = new Option<string?>("--method") { Description = "The CAM-family methods to evaluate, comma-separated (default: all of them, and CAM where the model ends in global average pooling). Guided Backpropagation and Guided Grad-CAM are always evaluated." };
             evalMethod.CompletionSources.Add(MethodNames.All.ToArray());
             var evaluate = new Command("evaluate", "Measure explanations: weakly-supervised localisation (the Grad-CAM paper's protocol), the pointing game and class discrimination, for every CAM method, Guided Backpropagation and Guided Grad-CAM; write report.html and metrics.json.")
@@ -101,22 +116,23 @@ namespace CamSdk.Cli
                     parse.GetValue(evalBatch),
                     parse.GetValue(evalThreads),
                     parse.GetValue(evalMethod));
-                return Guarded(console, () => new EvaluateRunner(console).Run(settings, cancellationToken));
+                var terminal = TerminalOf(parse);
+                return Guarded(terminal, () => new EvaluateRunner(terminal).Run(settings, cancellationToken));
             });
 
             var sanity = CheckCommand(
                 "sanity",
                 "Sanity checks (Adebayo et al. 2018): re-initialise the model's layers from the classifier down (cascading) and one at a time (independent), on a copy, and measure how alike each method's maps stay (Spearman, SSIM, HOG); write sanity.csv, sanity.json, plots and the maps at each depth.",
                 "The CAM-family methods to check, comma-separated (default: gradcam, gradcam++, layercam, eigencam). Guided Backpropagation and Guided Grad-CAM are always checked.",
-                console,
-                (settings, extra) => new CheckRunner(console).Sanity(settings with { Blocks = extra.Blocks }, cancellationToken),
+                TerminalOf,
+                (terminal, settings, extra) => new CheckRunner(terminal).Sanity(settings with { Blocks = extra.Blocks }, cancellationToken),
                 sanityOnly: true);
             var faithfulness = CheckCommand(
                 "faithfulness",
                 "Faithfulness metrics: deletion and insertion curves (RISE), pytorch-grad-cam's confidence change when the image is multiplied by the map, and ROAD (most/least relevant first, combined); write faithfulness.csv, faithfulness.json and plots.",
                 "The CAM-family methods to measure, comma-separated (default: all of them, and CAM where the model ends in global average pooling). Guided Backpropagation and Guided Grad-CAM are always measured.",
-                console,
-                (settings, extra) => new CheckRunner(console).Faithfulness(settings with { Step = extra.Step, DeletionBaseline = extra.Deletion, InsertionBaseline = extra.Insertion, Score = extra.Score, Noise = extra.Noise }, cancellationToken),
+                TerminalOf,
+                (terminal, settings, extra) => new CheckRunner(terminal).Faithfulness(settings with { Step = extra.Step, DeletionBaseline = extra.Deletion, InsertionBaseline = extra.Insertion, Score = extra.Score, Noise = extra.Noise }, cancellationToken),
                 sanityOnly: false);
             var root = new RootCommand("camsdk: class activation maps (the Grad-CAM family, Guided Backpropagation, Guided Grad-CAM) for torchvision-compatible models.")
             {
@@ -125,15 +141,16 @@ namespace CamSdk.Cli
                 sanity,
                 faithfulness,
             };
+            root.Options.Add(quiet);
             var result = root.Parse(args);
             if (result.Errors.Count > 0)
             {
                 foreach (var error in result.Errors)
                 {
-                    console.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+                    errors.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
                 }
 
-                console.MarkupLine("Run [bold]camsdk explain --help[/], [bold]camsdk evaluate --help[/], [bold]camsdk sanity --help[/] or [bold]camsdk faithfulness --help[/] for the options.");
+                errors.MarkupLine("Run [bold]camsdk explain --help[/], [bold]camsdk evaluate --help[/], [bold]camsdk sanity --help[/] or [bold]camsdk faithfulness --help[/] for the options.");
                 return 2;
             }
 
@@ -144,27 +161,27 @@ namespace CamSdk.Cli
         private sealed record CheckExtras(bool Blocks, int? Step, string Deletion, string Insertion, string Score, double Noise);
 
         /// <summary><c>sanity</c> or <c>faithfulness</c>: a zoo architecture with --weights and --image, or the built-in ShapesNet.</summary>
-        private static Command CheckCommand(string name, string description, string methodHelp, IAnsiConsole console, Func<CheckSettings, CheckExtras, int> run, bool sanityOnly)
+        private static Command CheckCommand(string name, string description, string methodHelp, Func<ParseResult, Terminal> terminalOf, Func<Terminal, CheckSettings, CheckExtras, int> run, bool sanityOnly)
         {
             var arch = new Option<string?>("--arch") { Description = $"A zoo architecture: {Architecture.Names}. Without it, the built-in ShapesNet (trained or loaded from the cache) on held-out shapes." };
-            var weights = new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." };
-            var image = new Option<string[]>("--image") { Description = "With --arch: an image or a folder of them; repeatable.", AllowMultipleArgumentsPerToken = true };
-            var images = new Option<int>("--images") { Description = "How many images to use (the first ones).", DefaultValueFactory = _ => 32 };
+            var weights = CliOptions.Path(new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." });
+            var image = CliOptions.Path(new Option<string[]>("--image") { Description = "With --arch: an image, a folder (searched recursively) or a quoted glob such as 'photos/**/*.jpg'; repeatable.", AllowMultipleArgumentsPerToken = true });
+            var images = CliOptions.Int("--images", "How many images to use (the first ones).", 32, minimum: 1);
             var layer = new Option<string?>("--layer") { Description = "With --arch: the layer to explain (default: the architecture's last convolutional block)." };
             var method = new Option<string?>("--method") { Description = methodHelp };
             method.CompletionSources.Add(MethodNames.All.ToArray());
-            var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
-            var output = new Option<string>("--out") { Description = "The folder to write to.", DefaultValueFactory = _ => name };
-            var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: its own choice)." };
-            var seed = new Option<int>("--seed") { Description = "The seed of the re-initialisations (sanity) or of ROAD's noise (faithfulness).", DefaultValueFactory = _ => 0 };
-            var resize = new Option<int>("--resize") { Description = "With --arch: the images' shorter side after resizing.", DefaultValueFactory = _ => 256 };
-            var crop = new Option<int>("--crop") { Description = "With --arch: the centre crop's side.", DefaultValueFactory = _ => 224 };
+            var device = DeviceOption();
+            var output = CliOptions.Path(new Option<string>("--out") { Description = "The folder to write to.", DefaultValueFactory = _ => name });
+            var threads = ThreadsOption();
+            var seed = CliOptions.Int("--seed", "The seed of the re-initialisations (sanity) or of ROAD's noise (faithfulness).", 0, minimum: int.MinValue);
+            var resize = CliOptions.Int("--resize", "With --arch: the images' shorter side after resizing.", 256, minimum: 1);
+            var crop = CliOptions.Int("--crop", "With --arch: the centre crop's side.", 224, minimum: 1);
             var blocks = new Option<bool>("--blocks") { Description = "Randomise the model's top-level blocks (for ResNet: fc, layer4, …, conv1) instead of every layer, as the paper does for Inception." };
-            var step = new Option<int?>("--step") { Description = "Deletion and insertion: pixels per step (default: the image's width, as RISE)." };
+            var step = CliOptions.OptionalInt("--step", "Deletion and insertion: pixels per step (default: the image's width, as RISE).", minimum: 1);
             var deletion = new Option<string>("--deletion-baseline") { Description = "What deleted pixels become: zero (RISE), blur or mean.", DefaultValueFactory = _ => "zero" };
             var insertion = new Option<string>("--insertion-baseline") { Description = "What insertion starts from: blur (RISE), zero or mean.", DefaultValueFactory = _ => "blur" };
             var score = new Option<string>("--score") { Description = "The score watched: probability (softmax) or logit.", DefaultValueFactory = _ => "probability" };
-            var noise = new Option<double>("--noise") { Description = "ROAD's imputation noise (pytorch-grad-cam's 0.01).", DefaultValueFactory = _ => Evaluation.RoadImputation.DefaultNoise };
+            var noise = CliOptions.Double("--noise", "ROAD's imputation noise (pytorch-grad-cam's 0.01).", Evaluation.RoadImputation.DefaultNoise, minimum: 0);
             var command = new Command(name, description) { arch, weights, image, images, layer, method, device, output, threads, seed, resize, crop };
             foreach (var option in sanityOnly ? new Option[] { blocks } : [step, deletion, insertion, score, noise])
             {
@@ -189,13 +206,28 @@ namespace CamSdk.Cli
                 var extras = sanityOnly
                     ? new CheckExtras(parse.GetValue(blocks), null, "zero", "blur", "probability", Evaluation.RoadImputation.DefaultNoise)
                     : new CheckExtras(false, parse.GetValue(step), parse.GetValue(deletion)!, parse.GetValue(insertion)!, parse.GetValue(score)!, parse.GetValue(noise));
-                return Guarded(console, () => run(settings, extras));
+                var terminal = terminalOf(parse);
+                return Guarded(terminal, () => run(terminal, settings, extras));
             });
             return command;
         }
 
-        /// <summary>Runs a command; a request that cannot be done (a <see cref="CamException"/>, a file that cannot be read or written) is printed and gives exit code 2.</summary>
-        private static int Guarded(IAnsiConsole console, Func<int> command)
+        /// <summary>--device: cpu; cuda only where this build can use it.</summary>
+        private static Option<string> DeviceOption() => new("--device")
+        {
+            Description = "cpu. This camsdk is built on TorchSharp's CPU package (TorchSharp-cpu), so it cannot use a GPU; " +
+                "--device cuda is accepted only by a build on TorchSharp-cuda (see the README's \"CUDA\" section).",
+            DefaultValueFactory = _ => "cpu",
+        };
+
+        private static Option<int?> ThreadsOption() => CliOptions.OptionalInt("--threads", "CPU threads for TorchSharp (default: its own choice).", minimum: 1);
+
+        /// <summary>
+        /// Runs a command: a request that cannot be done (a <see cref="CamException"/>, a file that cannot be read or
+        /// written) is printed on standard error with exit code 2; anything unexpected is printed as such, without a
+        /// stack trace, with exit code 3; a cancellation (Ctrl+C) gives 130.
+        /// </summary>
+        private static int Guarded(Terminal terminal, Func<int> command)
         {
             try
             {
@@ -203,8 +235,18 @@ namespace CamSdk.Cli
             }
             catch (Exception e) when (e is CamException or System.IO.IOException or UnauthorizedAccessException)
             {
-                console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                terminal.Fail(e.Message);
                 return 2;
+            }
+            catch (OperationCanceledException)
+            {
+                terminal.Fail("cancelled.");
+                return 130;
+            }
+            catch (Exception e)
+            {
+                terminal.Fail($"unexpected {e.GetType().Name}: {e.Message} This is a bug in camsdk: please report it with the command line that caused it.");
+                return 3;
             }
         }
     }

@@ -144,14 +144,9 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
     [InlineData("--method", "gradcam,scorcam", "Unknown method 'scorcam'. Valid choices: gradcam, gradcam++, xgradcam, hirescam, gradcamelementwise, layercam, eigencam, eigengradcam, scorecam, ablationcam, cam, guided-backprop, guided-gradcam")]
     [InlineData("--batch-size", "0", "--batch-size must be at least 1 (got 0).")]
     [InlineData("--class", "3", "Class 3 is out of range: resnet18 with these weights has 3 classes, so valid classes are 0 to 2.")]
-    [InlineData("--device", "cuda", "CUDA is not available here")]
+    [InlineData("--colormap", "rainbow", "Argument 'rainbow' not recognized. Must be one of:")]
     public void InvalidChoicesListTheValidOnes(string option, string value, string message)
     {
-        if (option == "--device" && cuda.is_available())
-        {
-            return; // the message concerns machines without CUDA
-        }
-
         var (weights, images, _) = Setup();
         var args = new List<string> { "explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", PathOf("out") };
         var at = args.IndexOf(option);
@@ -165,7 +160,17 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         }
 
         Assert.Equal(2, Run([.. args]));
-        Assert.Contains(message, Output.ToString().Replace("\n", " "));
+        Assert.Contains(message, Errors.ToString().Replace("\n", " "));
+        Assert.Equal(string.Empty, Results.ToString());
+    }
+
+    [NoCudaFact]
+    public void CudaIsRefusedWithWhatACudaBuildNeeds()
+    {
+        var (weights, images, _) = Setup();
+        Assert.Equal(2, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", PathOf("out"), "--device", "cuda"));
+        Assert.Contains("built on TorchSharp's CPU package (TorchSharp-cpu), so it cannot use CUDA", Errors.ToString());
+        Assert.Contains("TorchSharp-cuda-linux", Errors.ToString());
     }
 
     [Fact]

@@ -243,7 +243,7 @@ public static class ModelWeights
         catch (InvalidDataException e)
         {
             throw new CamWeightsException(
-                $"'{path}' is a corrupt or truncated zip archive{(entryName is null ? string.Empty : $" (at entry '{entryName}')")}: {e.Message} Copy or save the weights again.", e);
+                $"'{path}' is truncated or corrupt: it is not a complete zip archive{(entryName is null ? string.Empty : $" (at entry '{entryName}')")}: {e.Message} Copy or save the weights again.", e);
         }
 
         return pickle ?? throw new CamWeightsException(

@@ -13,8 +13,14 @@ public abstract class CommandLineTests : IDisposable
         _directory = Directory.CreateTempSubdirectory(prefix).FullName;
     }
 
-    /// <summary>Everything the command line printed so far.</summary>
+    /// <summary>Everything the last run printed, standard output and standard error interleaved.</summary>
     protected StringWriter Output { get; } = new();
+
+    /// <summary>What the last run printed on standard output: its results.</summary>
+    protected StringWriter Results { get; } = new();
+
+    /// <summary>What the last run printed on standard error: progress, warnings, failures, errors.</summary>
+    protected StringWriter Errors { get; } = new();
 
     public void Dispose()
     {
@@ -26,8 +32,37 @@ public abstract class CommandLineTests : IDisposable
 
     protected int Run(params string[] args)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Output), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        console.Profile.Width = 400;
-        return CommandLine.Run(args, console, CancellationToken.None);
+        foreach (var writer in new[] { Output, Results, Errors })
+        {
+            writer.GetStringBuilder().Clear();
+        }
+
+        return CommandLine.Run(args, Redirected(new Tee(Results, Output)), Redirected(new Tee(Errors, Output)), CancellationToken.None);
+    }
+
+    /// <summary>A console as camsdk makes one for a redirected stream.</summary>
+    private static IAnsiConsole Redirected(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = Terminal.RedirectedWidth;
+        return console;
+    }
+
+    /// <summary>Writes to two writers.</summary>
+    private sealed class Tee(TextWriter first, TextWriter second) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => first.Encoding;
+
+        public override void Write(char value)
+        {
+            first.Write(value);
+            second.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            first.Write(value);
+            second.Write(value);
+        }
     }
 }

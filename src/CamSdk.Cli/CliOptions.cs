@@ -1,0 +1,110 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Linq;
+
+namespace CamSdk.Cli;
+
+/// <summary>
+/// Options built the same way everywhere: numbers parsed with plain-language errors and a lower bound, and path
+/// options that never take another option (<c>--image --bogus</c>) as a file name.
+/// </summary>
+internal static class CliOptions
+{
+    /// <summary>A whole-number option: "--top takes a whole number of at least 1, such as 3; 'abc' is not one."</summary>
+    internal static Option<int> Int(string name, string description, int defaultValue, int minimum) =>
+        new(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result => ParseInt(result, name, minimum) ?? defaultValue,
+        };
+
+    /// <summary>An optional whole-number option (no value when not given).</summary>
+    internal static Option<int?> OptionalInt(string name, string description, int minimum) =>
+        new(name)
+        {
+            Description = description,
+            CustomParser = result => ParseInt(result, name, minimum),
+        };
+
+    /// <summary>A number option (decimals allowed).</summary>
+    internal static Option<double> Double(string name, string description, double defaultValue, double minimum) =>
+        new(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result =>
+            {
+                var text = Single(result);
+                if (text is null)
+                {
+                    return defaultValue;
+                }
+
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+                {
+                    result.AddError($"{name} takes a number, such as {defaultValue.ToString(CultureInfo.InvariantCulture)}; '{text}' is not one.");
+                    return defaultValue;
+                }
+
+                if (value < minimum)
+                {
+                    result.AddError($"{name} must be at least {minimum.ToString(CultureInfo.InvariantCulture)} (got {text}).");
+                }
+
+                return value;
+            },
+        };
+
+    /// <summary>A path option, or several; a value that starts with '-' is an unknown option, never a file name.</summary>
+    internal static T Path<T>(T option)
+        where T : Option
+    {
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.StartsWith('-') && t.Value.Length > 1))
+            {
+                result.AddError(
+                    $"{result.Option.Name} got '{token.Value}', which is an option, not a file: it is not an option of this command, or a value is missing before it. " +
+                    $"(A file whose name starts with '-' can be given as ./{token.Value}.)");
+            }
+        });
+        return option;
+    }
+
+    private static string? Single(ArgumentResult result) => result.Tokens.Count == 0 ? null : result.Tokens[^1].Value;
+
+    private static int? ParseInt(ArgumentResult result, string name, int minimum)
+    {
+        var text = Single(result);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var example = Math.Max(minimum, 3).ToString(CultureInfo.InvariantCulture);
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            result.AddError($"{name} takes a whole number{Bound(minimum)}, such as {example}; '{text}' is not one.");
+            return null;
+        }
+
+        if (value > int.MaxValue)
+        {
+            result.AddError($"{name} got {text}, which is too large (at most {int.MaxValue:N0}).");
+            return null;
+        }
+
+        if (value < minimum)
+        {
+            result.AddError($"{name} must be at least {minimum} (got {text}).");
+            return null;
+        }
+
+        return (int)value;
+    }
+
+    private static string Bound(int minimum) => minimum == int.MinValue ? string.Empty : $" of at least {minimum}";
+}
