@@ -288,5 +288,6 @@ public sealed class DiagnosticTests
             """);
         var result = Harness.Driver().RunGenerators(Harness.Compile(source)).GetRunResult();
         Assert.Empty(result.GeneratedTrees);
+        Assert.NotEmpty(Harness.Diagnose(source)); // not generated because it is invalid, not because nothing runs
     }
 }

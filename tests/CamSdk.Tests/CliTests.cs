@@ -132,7 +132,7 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         File.WriteAllText(Path.Combine(images, "broken.png"), "not a png");
         var output = PathOf("out");
         Assert.Equal(1, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", output));
-        Assert.Contains("broken", Output.ToString());
+        Assert.Contains($"failed: {Path.Combine(images, "broken.png")}: '{Path.Combine(images, "broken.png")}' is not an image CamSdk can read", Errors.ToString());
         Assert.True(File.Exists(Path.Combine(output, "noise.json")));
         Assert.True(File.Exists(Path.Combine(output, "flat.json")));
         Assert.False(File.Exists(Path.Combine(output, "broken.json")));

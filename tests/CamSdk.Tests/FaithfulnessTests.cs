@@ -59,6 +59,7 @@ public sealed class FaithfulnessTests
         using var model = new RegionSumNet();
         using var image = full(1, 3, 4, 4, 0.5f);
         var deletion = Faithfulness.Deletion(model, image, [RegionFirst()], [0], PerturbationBaseline.Mean, step: 4, FaithfulnessScore.Logit);
+        Assert.Equal(5, deletion.Scores.Count); // 16 pixels, 4 a step, and the start
         Assert.All(deletion.Scores, s => Assert.Equal(2.0, s, 6));
     }
 
@@ -211,6 +212,8 @@ public sealed class FaithfulnessTests
         using var flat = full(1, 3, 4, 4, 0.25f);
         var combined = Faithfulness.RoadCombined(model, flat, [map], [0], noise: 0, score: FaithfulnessScore.Logit);
         Assert.Equal(0.0, combined.Combined[0], 6);
+        Assert.NotEmpty(combined.MostRelevantFirst);
+        Assert.NotEmpty(combined.LeastRelevantFirst);
         Assert.All(combined.MostRelevantFirst.Concat(combined.LeastRelevantFirst), v => Assert.Equal(0.0, v, 6));
     }
 

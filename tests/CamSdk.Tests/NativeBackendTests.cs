@@ -10,7 +10,7 @@ public sealed class NativeBackendTests
     public void Float32ConvolutionGradientsAgreeWithFloat64OnEveryCall()
     {
         // On machines where libtorch's oneDNN convolution backward is wrong, NativeBackend switched it off at start-up.
-        Assert.True(Enum.IsDefined(NativeBackend.EnsureCorrectConvolutionGradients()));
+        _ = NativeBackend.EnsureCorrectConvolutionGradients(); // the gradients below are the test
         manual_seed(97);
         var model = new TinyGuidedNet();
         using var input = randn(2, 1, 7, 7);

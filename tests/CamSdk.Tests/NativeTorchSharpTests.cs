@@ -1,3 +1,4 @@
+using CamSdk.Tests.Support;
 using System.Runtime.InteropServices;
 using System.Text;
 using static TorchSharp.torch;
@@ -16,14 +17,9 @@ public sealed class NativeTorchSharpTests
         Assert.Equal(new[] { 12.0, 0.75, 27.0 }, gradient.data<double>().ToArray());
     }
 
-    [Fact]
+    [LinuxFact]
     public void NativeLibraryInTheOutputIsPatchedExactlyWhereTheSystemNeedsIt()
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
-        {
-            return; // the GLIBCXX requirement concerns Linux builds only
-        }
-
         var library = Directory.GetFiles(AppContext.BaseDirectory, "libLibTorchSharp.so", SearchOption.AllDirectories).First();
         var flags = Elf.VersionRequirementFlags(File.ReadAllBytes(library), "GLIBCXX_3.4.32");
         Assert.NotNull(flags); // TorchSharp 0.107's library asks for this version

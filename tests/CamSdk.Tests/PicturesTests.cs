@@ -111,8 +111,9 @@ public sealed class PicturesTests
         using var input = randn(1, 3, 16, 16);
         using var result = new CamExplainer(model, model.features).ExplainGuided(input);
         var shown = new RgbImage(16, 16, new byte[16 * 16 * 3]);
-        Assert.Equal((16, 16), (result.Cam.Overlay(shown).Width, result.Cam.ToHeatmapImage().Height));
-        Assert.Equal(16, result.ToImage().Width);
+        var (overlay, heatmap, guided) = (result.Cam.Overlay(shown), result.Cam.ToHeatmapImage(), result.ToImage());
+        Assert.Equal([(16, 16), (16, 16), (16, 16)], new[] { (overlay.Width, overlay.Height), (heatmap.Width, heatmap.Height), (guided.Width, guided.Height) });
+        Assert.Equal(Localization.CamLocalizer.Localize(result.Cam.HeatmapToArray()), result.Cam.Localize());
         Assert.NotNull(result.Cam.Localize());
     }
 }

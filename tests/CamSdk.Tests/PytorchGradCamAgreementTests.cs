@@ -88,6 +88,7 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
         var options = new ExplainerOptions { Reshape = ActivationReshape.Tokens(4, 4) };
         using var results = new CamExplainer(model, model.block1, options).Explain(input, methods, target);
 
+        Assert.Equal(methods.Select(m => m.Name), results.Select(r => r.Method));
         foreach (var result in results)
         {
             Assert.Equal(new long[] { 2, 4, 4 }, result.RawMaps.shape);

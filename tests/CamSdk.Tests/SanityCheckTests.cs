@@ -60,6 +60,7 @@ public sealed class SanityCheckTests
         Assert.Equal(6, result.Images);
         foreach (var step in result.Steps)
         {
+            Assert.Equal(result.Methods, step.Similarity.Keys);
             foreach (var similarity in step.Similarity.Values)
             {
                 foreach (var value in new[] { similarity.SpearmanAbsolute, similarity.Spearman, similarity.Ssim, similarity.Hog })
@@ -94,6 +95,7 @@ public sealed class SanityCheckTests
         AssertSame(before, model);
         var step = Assert.Single(result.Steps);
         Assert.Equal(SanityRandomization.Labels, step.Randomization);
+        Assert.Equal(result.Methods, step.Similarity.Keys);
         foreach (var similarity in step.Similarity.Values)
         {
             Assert.Equal(1.0, similarity.SpearmanAbsolute, 9);

@@ -73,6 +73,7 @@ internal static class Harness
         foreach (var name in new[] { TrackingNames.Models, TrackingNames.DistinctModels })
         {
             Assert.True(second.TrackedSteps.ContainsKey(name), $"step {name} was not tracked");
+            Assert.NotEmpty(second.TrackedSteps[name].SelectMany(s => s.Outputs));
             foreach (var step in second.TrackedSteps[name])
             {
                 foreach (var (value, reason) in step.Outputs)

@@ -8,7 +8,8 @@ namespace CamSdk.Generators.Tests.Support;
 /// <summary>
 /// Golden files named as Verify.SourceGenerators names them: <c>Snapshots/{Class}.{Method}#{HintName}.verified.cs</c>,
 /// first line <c>//HintName: …</c>, UTF-8, LF, the generator's version scrubbed. A mismatch writes <c>.received.cs</c>
-/// and fails with a diff; <c>CAMSDK_ACCEPT_SNAPSHOTS=1</c> accepts new output (never when <c>CI=true</c>).
+/// and fails with a diff; <c>CAMSDK_ACCEPT_SNAPSHOTS=1</c> accepts new output and still fails the run (never when <c>CI=true</c>).
+/// Golden files are compared with LF line endings whatever the checkout did to them (<c>.gitattributes</c> keeps them LF).
 /// </summary>
 internal static class Snapshot
 {
@@ -27,7 +28,8 @@ internal static class Snapshot
                 .Replace($"\"CamSdk.Generators\", \"{ModelEmitter.Version}\"", "\"CamSdk.Generators\", \"{version}\"", StringComparison.Ordinal);
             var verified = Path.Combine(directory, name + ".verified.cs");
             var received = Path.Combine(directory, name + ".received.cs");
-            var expected = File.Exists(verified) ? File.ReadAllText(verified) : null;
+            // A checkout that turned LF into CRLF (core.autocrlf on Windows without .gitattributes) still compares equal.
+            var expected = File.Exists(verified) ? File.ReadAllText(verified).Replace("\r\n", "\n", StringComparison.Ordinal) : null;
             if (expected == text)
             {
                 File.Delete(received);
@@ -36,8 +38,10 @@ internal static class Snapshot
 
             if (Environment.GetEnvironmentVariable("CAMSDK_ACCEPT_SNAPSHOTS") == "1" && Environment.GetEnvironmentVariable("CI") != "true")
             {
+                // Accepted, but the run still fails: a test that rewrote its own expectation has proved nothing yet.
                 File.WriteAllText(verified, text, new UTF8Encoding(false));
                 File.Delete(received);
+                failures.Add($"{name}: accepted as the new verified snapshot; review the diff and run the tests again without CAMSDK_ACCEPT_SNAPSHOTS.");
                 continue;
             }
 
