@@ -22,11 +22,11 @@ internal static class CliOptions
         };
 
     /// <summary>An optional whole-number option (no value when not given).</summary>
-    internal static Option<int?> OptionalInt(string name, string description, int minimum) =>
+    internal static Option<int?> OptionalInt(string name, string description, int minimum, int maximum = int.MaxValue) =>
         new(name)
         {
             Description = description,
-            CustomParser = result => ParseInt(result, name, minimum),
+            CustomParser = result => ParseInt(result, name, minimum, maximum),
         };
 
     /// <summary>A number option (decimals allowed).</summary>
@@ -76,7 +76,7 @@ internal static class CliOptions
 
     private static string? Single(ArgumentResult result) => result.Tokens.Count == 0 ? null : result.Tokens[^1].Value;
 
-    private static int? ParseInt(ArgumentResult result, string name, int minimum)
+    private static int? ParseInt(ArgumentResult result, string name, int minimum, int maximum = int.MaxValue)
     {
         var text = Single(result);
         if (text is null)
@@ -100,6 +100,12 @@ internal static class CliOptions
         if (value < minimum)
         {
             result.AddError($"{name} must be at least {minimum} (got {text}).");
+            return null;
+        }
+
+        if (value > maximum)
+        {
+            result.AddError($"{name} must be at most {maximum} (got {text}).");
             return null;
         }
 

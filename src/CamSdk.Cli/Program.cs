@@ -220,7 +220,11 @@ namespace CamSdk.Cli
             DefaultValueFactory = _ => "cpu",
         };
 
-        private static Option<int?> ThreadsOption() => CliOptions.OptionalInt("--threads", "CPU threads for TorchSharp (default: its own choice).", minimum: 1);
+        /// <summary>--threads: at most four per core (libtorch would try to start any number, and hang creating 100,000).</summary>
+        private static Option<int?> ThreadsOption() => CliOptions.OptionalInt(
+            "--threads", $"CPU threads for TorchSharp, 1 to {MaxThreads} here (default: its own choice).", minimum: 1, maximum: MaxThreads);
+
+        private static int MaxThreads => Math.Max(8, 4 * Environment.ProcessorCount);
 
         /// <summary>
         /// Runs a command: a request that cannot be done (a <see cref="CamException"/>, a file that cannot be read or

@@ -283,7 +283,17 @@ public sealed class CamExplainer
         torch.Tensor maps;
         using (torch.no_grad())
         {
-            maps = method.ComputeMaps(capture, Options.EigenSmooth);
+            try
+            {
+                maps = method.ComputeMaps(capture, Options.EigenSmooth);
+            }
+            catch (Exception e) when (e is not CamException and not OperationCanceledException and not OutOfMemoryException)
+            {
+                throw new CamException(
+                    $"The method {method.Name} threw {e.GetType().Name} at the layer '{capture.LayerName}': {e.Message.Split('\n')[0].Trim()} " +
+                    "The failure is in the method's own code (a custom CamMethod, or its options), not in the input.",
+                    e);
+            }
         }
 
         var activations = capture.Activations;

@@ -118,7 +118,7 @@ public sealed class MainJobTests(TinyMainJob job)
         var images = job.Report.Localization.Gallery.Concat(job.Report.Discrimination!.Gallery).ToList();
         var classes = images.SelectMany(i => i.Classes).ToList();
         Assert.NotEmpty(classes);
-        Assert.Contains(classes, c => c.Maps.Single(m => m.Method == "gradcam").Map.Cast<float>().Max() == 1); // not all empty
+        Assert.Contains(classes, c => c.Maps.Single(m => m.Method == "gradcam").Map.Cast<float>().Max() > 0.99f); // not all empty
         foreach (var explained in classes)
         {
             var maps = explained.Maps.ToDictionary(m => m.Method);

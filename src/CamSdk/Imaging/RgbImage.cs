@@ -94,7 +94,10 @@ public sealed class RgbImage
     /// <param name="name">A name for messages, such as the file it came from.</param>
     /// <returns>The image.</returns>
     /// <exception cref="CamImageException">The data is not a complete image, or declares more pixels than <see cref="ImageLimits.MaxPixels"/>.</exception>
-    public static RgbImage Decode(byte[] data, string name)
+    public static RgbImage Decode(byte[] data, string name) => Decode(data, name, ImageLimits.MaxPixels);
+
+    /// <summary>Decodes with a pixel limit of its own (the fuzz tests keep it small).</summary>
+    internal static RgbImage Decode(byte[] data, string name, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(data);
         using var stream = new MemoryStream(data, writable: false);
@@ -106,7 +109,7 @@ public sealed class RgbImage
 
         // The header's size is checked before anything is allocated: a small file may declare a huge image, and
         // SkiaSharp's own BytesSize overflows (an OverflowException) from about 23,170² pixels on.
-        ImageLimits.CheckDecode(codec.Info.Width, codec.Info.Height, name);
+        ImageLimits.CheckDecode(codec.Info.Width, codec.Info.Height, name, maxPixels);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var rgba = new byte[checked((long)info.Width * info.Height * 4)];
         var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);

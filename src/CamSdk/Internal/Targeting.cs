@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using CamSdk.Targets;
@@ -18,7 +19,17 @@ internal static class Targeting
         var classScores = output;
         if (options.ClassScores is { } head)
         {
-            classScores = head(output) ?? throw new CamTargetException("The class-score head returned null. Return the N×C class scores.");
+            try
+            {
+                classScores = head(output) ?? throw new CamTargetException("The class-score head returned null. Return the N×C class scores.");
+            }
+            catch (Exception e) when (e is not CamException and not OperationCanceledException and not OutOfMemoryException)
+            {
+                throw new CamTargetException(
+                    $"The class-score head (ExplainerOptions.ClassScores) threw {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()} " +
+                    $"It receives the model's output, of shape {Shapes.Format(output.shape)}, and must return the N×C class scores.",
+                    e);
+            }
         }
 
         if (options.ClassLabels is { } labels && classScores.dim() == 2 && classScores.shape[1] != labels.Count)

@@ -102,12 +102,15 @@ public static class ModelWeights
         var missing = target.Keys.Where(k => !source.ContainsKey(k)).ToList();
         var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         var misShaped = target.Keys.Where(k => source.TryGetValue(k, out var s) && !s.shape.SequenceEqual(target[k].shape)).ToList();
-        if (strict && (missing.Count > 0 || unexpected.Count > 0 || misShaped.Count > 0))
+        // Integers into a floating-point parameter (or the reverse) would be converted silently: a sign of the wrong file.
+        var misTyped = target.Keys.Where(k => source.TryGetValue(k, out var s) && !misShaped.Contains(k) && s.is_floating_point() != target[k].is_floating_point()).ToList();
+        if (strict && (missing.Count > 0 || unexpected.Count > 0 || misShaped.Count > 0 || misTyped.Count > 0))
         {
             var message = new StringBuilder($"The weights in '{path}' ({format}) do not match the model {model.GetName()}:");
             AppendKeys(message, "missing from the file", missing, k => Shapes.Format(target[k].shape));
             AppendKeys(message, "unexpected in the file", unexpected, k => Shapes.Format(source[k].shape));
             AppendKeys(message, "of another shape", misShaped, k => $"file {Shapes.Format(source[k].shape)}, model {Shapes.Format(target[k].shape)}");
+            AppendKeys(message, "of another kind of element type", misTyped, k => $"file {source[k].dtype}, model {target[k].dtype}");
             message.Append(" Check that the architecture (and its number of classes) is the one the weights were trained with, or load with strict: false.");
             throw new CamWeightsException(message.ToString());
         }
@@ -117,7 +120,7 @@ public static class ModelWeights
         {
             foreach (var (key, tensor) in target)
             {
-                if (source.TryGetValue(key, out var value) && tensor.shape.SequenceEqual(value.shape))
+                if (source.TryGetValue(key, out var value) && tensor.shape.SequenceEqual(value.shape) && value.is_floating_point() == tensor.is_floating_point())
                 {
                     tensor.copy_(value);
                     loaded++;
@@ -125,7 +128,7 @@ public static class ModelWeights
             }
         }
 
-        return new WeightsLoadReport(path, format, loaded, missing, [.. unexpected, .. misShaped]);
+        return new WeightsLoadReport(path, format, loaded, missing, [.. unexpected, .. misShaped, .. misTyped]);
     }
 
     /// <summary>Reads a file into a state dict on the CPU (tensors in the caller's dispose scope).</summary>
@@ -138,7 +141,7 @@ public static class ModelWeights
             state = format switch
             {
                 WeightsFormat.PyTorch => ReadPyTorch(path),
-                WeightsFormat.Safetensors => Safetensors.LoadStateDict(path),
+                WeightsFormat.Safetensors => ReadSafetensors(path),
                 _ => ReadTorchSharp(path),
             };
         }
@@ -201,6 +204,89 @@ public static class ModelWeights
 
         return state;
     }
+
+    /// <summary>
+    /// Reads a safetensors file after checking its header against the format's rules, which TorchSharp.PyBridge does not
+    /// check (a negative or out-of-range offset would read the header's own bytes as weights): an 8-byte length within
+    /// the file, a JSON object, and for each tensor a known dtype, a shape and data offsets that lie inside the data and
+    /// hold exactly the shape's bytes.
+    /// </summary>
+    private static Dictionary<string, torch.Tensor> ReadSafetensors(string path)
+    {
+        var length = new FileInfo(path).Length;
+        ulong headerLength;
+        byte[] header;
+        using (var stream = File.OpenRead(path))
+        using (var reader = new BinaryReader(stream))
+        {
+            headerLength = reader.ReadUInt64();
+            if (headerLength > (ulong)(length - 8) || headerLength > 100_000_000)
+            {
+                throw BadSafetensors(path, $"its header claims {headerLength:N0} bytes but the file has {length - 8:N0} after the length");
+            }
+
+            header = reader.ReadBytes((int)headerLength);
+        }
+
+        var dataLength = length - 8 - (long)headerLength;
+        System.Text.Json.JsonElement root;
+        try
+        {
+            root = System.Text.Json.JsonDocument.Parse(header).RootElement;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw BadSafetensors(path, $"its header is not valid JSON ({e.Message})");
+        }
+
+        if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            throw BadSafetensors(path, "its header is not a JSON object");
+        }
+
+        foreach (var entry in root.EnumerateObject().Where(e => e.Name != "__metadata__"))
+        {
+            var name = entry.Name;
+            var value = entry.Value;
+            if (value.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !value.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != System.Text.Json.JsonValueKind.String
+                || !value.TryGetProperty("shape", out var shape) || shape.ValueKind != System.Text.Json.JsonValueKind.Array
+                || !value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != System.Text.Json.JsonValueKind.Array || offsets.GetArrayLength() != 2)
+            {
+                throw BadSafetensors(path, $"its entry '{name}' lacks a dtype, a shape or two data offsets");
+            }
+
+            var size = dtype.GetString() switch
+            {
+                "F64" or "I64" or "U64" => 8,
+                "F32" or "I32" or "U32" => 4,
+                "F16" or "BF16" or "I16" or "U16" => 2,
+                "I8" or "U8" or "BOOL" => 1,
+                var other => throw BadSafetensors(path, $"its entry '{name}' has the dtype '{other}', which CamSdk does not read"),
+            };
+            long elements = 1;
+            foreach (var dimension in shape.EnumerateArray())
+            {
+                if (!dimension.TryGetInt64(out var d) || d < 0 || (d > 0 && elements > long.MaxValue / d))
+                {
+                    throw BadSafetensors(path, $"its entry '{name}' has an invalid shape {shape}");
+                }
+
+                elements *= d;
+            }
+
+            if (!offsets[0].TryGetInt64(out var begin) || !offsets[1].TryGetInt64(out var end) || begin < 0 || end < begin || end > dataLength
+                || elements > (end - begin) / size || (end - begin) != elements * size)
+            {
+                throw BadSafetensors(path, $"its entry '{name}' ({dtype.GetString()}, shape {shape}) has data offsets {offsets} that do not hold exactly its {elements:N0} values inside the {dataLength:N0} bytes of data");
+            }
+        }
+
+        return Safetensors.LoadStateDict(path);
+    }
+
+    private static CamWeightsException BadSafetensors(string path, string reason) =>
+        new($"'{path}' is not a valid safetensors file: {reason}. The file is truncated or corrupt, or was not written by a safetensors library: save it again.");
 
     /// <summary>
     /// Checks every entry of a <c>torch.save</c> zip archive against the CRC-32 its directory records (PyTorch's
@@ -274,9 +360,14 @@ public static class ModelWeights
         }
     }
 
-    /// <summary>TorchSharp's format: an entry count, then each key and tensor, read with TorchSharp's own readers.</summary>
+    /// <summary>
+    /// TorchSharp's format: an entry count, then each key and tensor, read with TorchSharp's own readers once the whole
+    /// file has been walked in managed code: TorchSharp allocates whatever element type and shape a (corrupt) file
+    /// declares, which can crash the process.
+    /// </summary>
     private static Dictionary<string, torch.Tensor> ReadTorchSharp(string path)
     {
+        ValidateTorchSharp(path);
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
         var count = ReadLeb128(reader);
@@ -293,6 +384,71 @@ public static class ModelWeights
         }
 
         return state;
+    }
+
+    /// <summary>The element types a TorchSharp weights file may hold, with their sizes in bytes.</summary>
+    private static readonly Dictionary<torch.ScalarType, int> ElementSizes = new()
+    {
+        [torch.ScalarType.Byte] = 1, [torch.ScalarType.Int8] = 1, [torch.ScalarType.Bool] = 1,
+        [torch.ScalarType.Int16] = 2, [torch.ScalarType.Float16] = 2, [torch.ScalarType.BFloat16] = 2,
+        [torch.ScalarType.Int32] = 4, [torch.ScalarType.Float32] = 4,
+        [torch.ScalarType.Int64] = 8, [torch.ScalarType.Float64] = 8,
+    };
+
+    /// <summary>Walks every entry of a TorchSharp weights file: a printable key, a known element type, a shape of at most 16 dimensions whose data lies inside the file.</summary>
+    private static void ValidateTorchSharp(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        string Corrupt(string reason) => $"'{path}' is not a valid TorchSharp weights file: {reason}. It is truncated or corrupt: save it again.";
+        try
+        {
+            var count = ReadLeb128(reader);
+            for (long i = 0; i < count; i++)
+            {
+                var keyLength = ReadLeb128(reader);
+                if (keyLength is < 1 or > 4096 || stream.Position + keyLength > stream.Length)
+                {
+                    throw new CamWeightsException(Corrupt($"entry {i + 1} has a key of {keyLength} bytes"));
+                }
+
+                stream.Seek(keyLength, SeekOrigin.Current);
+                var type = (torch.ScalarType)ReadLeb128(reader);
+                if (!ElementSizes.TryGetValue(type, out var size))
+                {
+                    throw new CamWeightsException(Corrupt($"entry {i + 1} has the element type {(long)type}, which is not one weights use"));
+                }
+
+                var rank = ReadLeb128(reader);
+                if (rank is < 0 or > 16)
+                {
+                    throw new CamWeightsException(Corrupt($"entry {i + 1} has {rank} dimensions"));
+                }
+
+                var bytes = (long)size;
+                for (long d = 0; d < rank; d++)
+                {
+                    var dimension = ReadLeb128(reader);
+                    if (dimension < 0 || (dimension > 0 && bytes > stream.Length / dimension))
+                    {
+                        throw new CamWeightsException(Corrupt($"entry {i + 1} declares more data than the file holds"));
+                    }
+
+                    bytes *= dimension;
+                }
+
+                if (stream.Position + bytes > stream.Length)
+                {
+                    throw new CamWeightsException(Corrupt($"entry {i + 1} declares {bytes:N0} bytes of data but {stream.Length - stream.Position:N0} remain"));
+                }
+
+                stream.Seek(bytes, SeekOrigin.Current);
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            throw new CamWeightsException(Corrupt("it ends inside an entry"));
+        }
     }
 
     /// <summary>
@@ -340,6 +496,11 @@ public static class ModelWeights
         long result = 0;
         for (int shift = 0; ; shift += 7)
         {
+            if (shift > 56)
+            {
+                throw new EndOfStreamException("A LEB128 number longer than 64 bits.");
+            }
+
             var b = reader.ReadByte();
             result |= (long)(b & 0x7f) << shift;
             if ((b & 0x80) == 0)

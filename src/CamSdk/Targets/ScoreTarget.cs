@@ -20,7 +20,7 @@ internal sealed class ScoreTarget : CamTarget
 
     internal override (torch.Tensor Scores, int[]? Classes) Select(torch.Tensor output, long batchSize)
     {
-        var scores = _scoreFunction(output)
+        var scores = Invoke(output)
             ?? throw new CamTargetException($"The {_description} returned null. Return a tensor of shape [{batchSize}]: one score per image.");
         if (scores.IsInvalid)
         {
@@ -59,7 +59,7 @@ internal sealed class ScoreTarget : CamTarget
         using var scope = torch.NewDisposeScope();
         using var gradients = torch.enable_grad();
         var probe = output.detach().requires_grad_(true);
-        var scores = _scoreFunction(probe);
+        var scores = Invoke(probe);
         if (scores is null || scores.IsInvalid || !scores.requires_grad || scores.dim() != 1 || scores.shape[0] != batchSize || !scores.is_floating_point())
         {
             return; // Select and the gradient checks report these
@@ -87,4 +87,20 @@ internal sealed class ScoreTarget : CamTarget
     }
 
     public override string ToString() => _description;
+
+    /// <summary>Runs the user's function; what it throws is reported as the target's failure, with the exception inside.</summary>
+    private torch.Tensor? Invoke(torch.Tensor output)
+    {
+        try
+        {
+            return _scoreFunction(output);
+        }
+        catch (Exception e) when (e is not CamException and not OperationCanceledException and not OutOfMemoryException)
+        {
+            throw new CamTargetException(
+                $"The {_description} threw {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()} It receives the model's output, of shape " +
+                $"{Shapes.Format(output.shape)}, and must return one score per image.",
+                e);
+        }
+    }
 }
