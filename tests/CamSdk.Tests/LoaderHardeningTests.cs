@@ -47,6 +47,18 @@ public sealed class LoaderHardeningTests : IDisposable
     }
 
     [Fact]
+    public void ABmpWhosePixelsLiePastItsEndIsRefusedBeforeSkiaSharpSeesIt()
+    {
+        // Found by the fuzz: SkiaSharp's BMP decoder crashes the process on bfOffBits = 0xFFFFFFFF.
+        var bmp = ImageFiles.Bmp(4, 4, new byte[48]);
+        RgbImage.Decode(bmp, "fine.bmp");
+        BitConverter.GetBytes(uint.MaxValue).CopyTo(bmp, 10);
+        var error = Assert.Throws<CamImageException>(() => RgbImage.Decode(bmp, "crafted.bmp"));
+        Assert.Contains("'crafted.bmp' is a corrupt BMP: its header puts the pixels at byte 4,294,967,295", error.Message);
+        Assert.Throws<CamImageException>(() => RgbImage.Decode(bmp[..20], "short.bmp"));
+    }
+
+    [Fact]
     public void ThePixelLimitIsPillowsAndCanBeChecked()
     {
         Assert.Equal(178_956_970, ImageLimits.DefaultMaxPixels);

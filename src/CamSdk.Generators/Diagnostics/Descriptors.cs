@@ -4,7 +4,7 @@ namespace CamSdk.Generators.Diagnostics;
 
 /// <summary>
 /// Every diagnostic CamSdk reports. Ids are sequential and never reused; each message says how to fix the problem,
-/// and each help link points to the diagnostic's page in docs/diagnostics.
+/// and each is explained on its page in docs/diagnostics (no help link until the project has a public home).
 /// </summary>
 internal static class Descriptors
 {
@@ -84,11 +84,10 @@ internal static class Descriptors
         "CAM019", DiagnosticCategories.Usage, "Class count is not positive",
         "[ClassHead({0})] must give a positive number of classes");
 
+    // No help link until the project has a public home: each diagnostic's page is docs/diagnostics/<id>.md in the repository.
     private static DiagnosticDescriptor Error(string id, string category, string title, string message) =>
-        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 
     private static DiagnosticDescriptor Warning(string id, string category, string title, string message) =>
-        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
-
-    private static string HelpLink(string id) => $"https://github.com/camsdk/camsdk/blob/main/docs/diagnostics/{id}.md";
+        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 }

@@ -100,6 +100,7 @@ public sealed class RgbImage
     internal static RgbImage Decode(byte[] data, string name, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(data);
+        CheckBmpHeader(data, name);
         using var stream = new MemoryStream(data, writable: false);
         using var codec = SKCodec.Create(stream, out var created);
         if (codec is null)
@@ -138,6 +139,31 @@ public sealed class RgbImage
         }
 
         return Orient(new RgbImage(info.Width, info.Height, rgb), codec.EncodedOrigin);
+    }
+
+    /// <summary>
+    /// Refuses a BMP whose pixel-data offset lies past the end of the file: SkiaSharp's BMP decoder crashes the process
+    /// on one (found by the fuzz tests: <c>bfOffBits</c> = 0xFFFFFFFF).
+    /// </summary>
+    private static void CheckBmpHeader(byte[] data, string name)
+    {
+        if (data.Length < 2 || data[0] != (byte)'B' || data[1] != (byte)'M')
+        {
+            return;
+        }
+
+        if (data.Length < 26)
+        {
+            throw new CamImageException($"'{name}' cannot be decoded: the file is truncated inside its BMP header. Check the file, or export it again.");
+        }
+
+        var offset = BitConverter.ToUInt32(data, 10);
+        var headerSize = BitConverter.ToUInt32(data, 14);
+        if (offset > data.Length || offset < 14 + (ulong)Math.Min(headerSize, 124u) || headerSize < 12)
+        {
+            throw new CamImageException(
+                $"'{name}' is a corrupt BMP: its header puts the pixels at byte {offset:N0} (header size {headerSize}) in a file of {data.Length:N0} bytes. Export the image again.");
+        }
     }
 
     /// <summary>An image from a C×H×W tensor with values in [0, 1] (clamped), rounded to 8 bits; one channel becomes gray.</summary>
