@@ -49,4 +49,13 @@ public sealed class ExplainerOptions
 
     /// <summary>Receives the progress of methods with many extra forward passes (Score-CAM, Ablation-CAM).</summary>
     public IProgress<CamProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Guided Backpropagation only: accept a model that applies ReLUs functionally (<c>x.relu()</c>,
+    /// <c>functional.relu</c>, a clamp at 0) beside its ReLU modules. No hook reaches a functional ReLU, so its gradient
+    /// is not guided: the result is partly guided, as pytorch-grad-cam's would be. By default such a model is refused
+    /// with a <see cref="CamModelException"/> naming the modules whose input looks like a functional ReLU's output
+    /// (non-negative, at least a quarter exact zeros, and not the output of any module).
+    /// </summary>
+    public bool AllowPartialGuidance { get; init; }
 }

@@ -151,3 +151,58 @@ public sealed class ExplainHardeningTests
         Assert.False(result.Heatmaps.isnan().any().item<bool>());
     }
 }
+
+/// <summary>conv → ReLU module → conv → ReLU (functional, or a module) → conv → mean → linear.</summary>
+public sealed class MixedReluNet : nn.Module<Tensor, Tensor>
+{
+    public readonly TorchSharp.Modules.Conv2d conv1 = nn.Conv2d(3, 8, 3, padding: 1);
+    public readonly TorchSharp.Modules.ReLU relu1 = nn.ReLU();
+    public readonly TorchSharp.Modules.Conv2d conv2 = nn.Conv2d(8, 8, 3, padding: 1);
+    public readonly TorchSharp.Modules.ReLU relu2 = nn.ReLU();
+    public readonly TorchSharp.Modules.Conv2d conv3 = nn.Conv2d(8, 8, 3, padding: 1);
+    public readonly TorchSharp.Modules.Linear fc = nn.Linear(8, 3);
+    private readonly bool _functional;
+
+    public MixedReluNet(bool functional) : base(nameof(MixedReluNet))
+    {
+        _functional = functional;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        var x = conv2.call(relu1.call(conv1.call(input)));
+        x = _functional ? x.relu() : relu2.call(x);
+        return fc.call(conv3.call(x).mean([2L, 3L]));
+    }
+}
+
+public sealed class PartialGuidanceTests
+{
+    [Fact]
+    public void AFunctionalReluBesideReluModulesIsReportedNotSilentlyHalfGuided()
+    {
+        manual_seed(21);
+        var mixed = new MixedReluNet(functional: true);
+        var modules = new MixedReluNet(functional: false);
+        modules.load_state_dict(mixed.state_dict());
+        using var input = randn(2, 3, 12, 12);
+
+        var error = Assert.Throws<CamModelException>(() => new GuidedBackpropagation(mixed).Explain(input, CamTarget.Class(1)));
+        Assert.Contains("apply ReLUs functionally", error.Message);
+        Assert.Contains("the input of 'conv3'", error.Message);
+        Assert.Contains("AllowPartialGuidance", error.Message);
+
+        // Accepted on request: partly guided, so not the fully guided gradients of the same weights with a ReLU module.
+        using var partly = new GuidedBackpropagation(mixed, new ExplainerOptions { AllowPartialGuidance = true }).Explain(input, CamTarget.Class(1));
+        using var fully = new GuidedBackpropagation(modules).Explain(input, CamTarget.Class(1));
+        Assert.True(Tensors.MaxAbsDifference(partly.Gradients, fully.Gradients) > 1e-4);
+        Assert.False(partly.Gradients.isnan().any().item<bool>());
+
+        // Models whose ReLUs are all modules are never flagged: the zoo's ResNet and the test nets.
+        var zoo = CamSdk.Models.ResNet.ResNet18(numClasses: 3);
+        using var image = randn(1, 3, 64, 64);
+        using var guided = new GuidedBackpropagation(zoo).Explain(image);
+        Assert.Equal(new long[] { 1, 3, 64, 64 }, guided.Gradients.shape);
+    }
+}

@@ -53,7 +53,7 @@ public sealed class GuidedBackpropagation
         {
             using var scope = torch.NewDisposeScope();
             var model = twin ? TorchVisionTwins.For(Model) : Model;
-            using var guide = ReluGuide.Attach(model);
+            using var guide = ReluGuide.Attach(model, Options.AllowPartialGuidance);
             var pass = Explanation.Capture(model, input, target, Options, guide, cancellationToken);
             return new GuidedBackpropagationResult(
                 pass.Gradients![0].MoveToOuterDisposeScope(),

@@ -23,14 +23,30 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
 {
     private readonly List<ScopedHook> _hooks = [];
     private readonly List<(torch.Tensor Output, torch.Tensor Leaf)> _applications = [];
+    private readonly int _reluModules;
+    private readonly HashSet<IntPtr> _accountedFor = [];
+    private readonly List<string> _functionalReluSuspects = [];
+    private readonly bool _allowPartialGuidance;
     private IDisposable? _gradientMode;
     private torch.Tensor? _input;
 
-    private ReluGuide(IEnumerable<ReLU> relus)
+    private ReluGuide(IReadOnlyList<ReLU> relus, IReadOnlyList<(string Name, torch.nn.Module<torch.Tensor, torch.Tensor> Module)> leaves, bool allowPartialGuidance)
     {
+        _reluModules = relus.Count;
+        _allowPartialGuidance = allowPartialGuidance;
         foreach (var relu in relus)
         {
             _hooks.Add(ScopedHook.Install(relu, (_, _, output) => OnForward(output)));
+        }
+
+        foreach (var (name, leaf) in leaves)
+        {
+            _hooks.Add(ScopedHook.Install(leaf, (_, input, output) =>
+            {
+                Inspect(name, input);
+                Account(output);
+                return null;
+            }));
         }
     }
 
@@ -41,11 +57,19 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
     /// <summary>How many ReLU applications the forward pass guided.</summary>
     internal int Applications => _applications.Count;
 
-    /// <summary>Hooks every ReLU module of <paramref name="model"/>.</summary>
-    internal static ReluGuide Attach(torch.nn.Module model)
+    /// <summary>
+    /// Hooks every ReLU module of <paramref name="model"/>, and every other leaf module to notice inputs that look like a
+    /// functional ReLU's output (unless <paramref name="allowPartialGuidance"/>).
+    /// </summary>
+    internal static ReluGuide Attach(torch.nn.Module model, bool allowPartialGuidance = false)
     {
-        var modules = model.named_modules().Select(m => m.module).Prepend(model).ToList();
-        return new ReluGuide(modules.OfType<ReLU>().Distinct());
+        var modules = model.named_modules().Prepend((name: "(model)", module: model)).ToList();
+        List<(string, torch.nn.Module<torch.Tensor, torch.Tensor>)> leaves = allowPartialGuidance
+            ? []
+            : [.. modules.Where(m => m.module is torch.nn.Module<torch.Tensor, torch.Tensor> and not ReLU && !m.module.children().Any() && !ReferenceEquals(m.module, model))
+                .DistinctBy(m => m.module)
+                .Select(m => (m.name, (torch.nn.Module<torch.Tensor, torch.Tensor>)m.module))];
+        return new ReluGuide([.. modules.Select(m => m.module).OfType<ReLU>().Distinct()], leaves, allowPartialGuidance);
     }
 
     /// <summary>The gradient goes to the input, so the whole forward pass records the graph.</summary>
@@ -53,20 +77,32 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
     {
         _gradientMode ??= torch.enable_grad();
         _input = input.detach().requires_grad_(true);
+        Account(_input);
         return _input;
     }
 
     /// <summary>Throws unless at least one ReLU module ran: otherwise the gradient would be plain, not guided.</summary>
     public void RequireRan()
     {
+        if (_functionalReluSuspects.Count > 0 && !_allowPartialGuidance)
+        {
+            throw new CamModelException(
+                $"The model seems to apply ReLUs functionally (x.relu(), functional.relu, a clamp at 0) beside its {_reluModules} ReLU module(s): " +
+                $"the input of {string.Join(", ", _functionalReluSuspects.Take(5).Select(n => $"'{n}'"))}{(_functionalReluSuspects.Count > 5 ? ", …" : string.Empty)} " +
+                "is non-negative with many exact zeros but is the output of no module. No hook reaches a functional ReLU, so Guided Backpropagation " +
+                "would guide only the modules and return partly guided gradients (pytorch-grad-cam would, silently). Register each ReLU as a " +
+                "module and apply it with relu.call(x); or, if a partly guided result is what you want (or the flagged input is not a ReLU's " +
+                "output), set ExplainerOptions.AllowPartialGuidance = true.");
+        }
+
         if (_applications.Count == 0)
         {
             throw new CamModelException(
-                _hooks.Count == 0
+                _reluModules == 0
                     ? "The model has no ReLU module (TorchSharp.Modules.ReLU), so Guided Backpropagation cannot guide it: a ReLU applied " +
                       "functionally (functional.relu, x.relu(), relu_()) is invisible to hooks. Register ReLUs as modules and apply them with .call(x), " +
                       "or use Grad-CAM or another CAM method (CamExplainer.Explain), which need no ReLU."
-                    : $"None of the model's {_hooks.Count} ReLU module(s) ran during the forward pass, so nothing would be guided. " +
+                    : $"None of the model's {_reluModules} ReLU module(s) ran during the forward pass, so nothing would be guided. " +
                       "TorchSharp runs hooks only through Module.call: apply each ReLU with relu.call(x), not relu.forward(x) or a functional relu.");
         }
     }
@@ -124,6 +160,46 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
         var leaf = output.detach().requires_grad_(true).DetachFromDisposeScope();
         _applications.Add((output.DetachFromDisposeScope(), leaf));
         // A copy goes on, so that an in-place operation after the ReLU neither fails on a leaf nor changes the capture.
-        return leaf.clone();
+        var next = leaf.clone();
+        Account(next);
+        return next;
     }
+
+    /// <summary>Remembers a tensor's storage: its non-negativity (or anything else) is a module's doing, not a functional ReLU's.</summary>
+    private void Account(torch.Tensor? tensor)
+    {
+        if (StorageOf(tensor) is { } storage)
+        {
+            _accountedFor.Add(storage);
+        }
+    }
+
+    /// <summary>Flags a module whose input is non-negative, at least a quarter exact zeros, and no module's output (views included).</summary>
+    private void Inspect(string name, torch.Tensor? input)
+    {
+        if (StorageOf(input) is not { } storage || _accountedFor.Contains(storage) || _functionalReluSuspects.Contains(name))
+        {
+            return;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var values = input!.detach().to(torch.float64);
+        if (values.numel() < 16 || values.min().item<double>() < 0 || !(values.max().item<double>() > 0))
+        {
+            return;
+        }
+
+        if (values.eq(0).to(torch.float32).mean().item<float>() >= 0.25f)
+        {
+            _functionalReluSuspects.Add(name);
+        }
+    }
+
+    /// <summary>The address of a floating-point tensor's storage (shared by its views); null for others.</summary>
+    private static IntPtr? StorageOf(torch.Tensor? tensor) =>
+        tensor is null || tensor.IsInvalid ? null
+        : tensor.dtype == torch.float32 ? tensor.storage<float>().data_ptr()
+        : tensor.dtype == torch.float64 ? tensor.storage<double>().data_ptr()
+        : null;
 }
