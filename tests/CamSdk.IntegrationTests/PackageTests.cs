@@ -23,7 +23,7 @@ public sealed class PackageTests : IDisposable
         }
     }
 
-    [Fact]
+    [LinuxX64Fact]
     public void PackedPackageHoldsRuntimeAndGeneratorAndExplainsInAFreshProject()
     {
         var repository = FindRepository();
@@ -38,6 +38,11 @@ public sealed class PackageTests : IDisposable
             Assert.Contains("lib/net10.0/CamSdk.xml", entries);
             Assert.Contains("analyzers/dotnet/cs/CamSdk.Generators.dll", entries);
             Assert.Contains("buildTransitive/CamSdk.targets", entries);
+            Assert.Contains("README.md", entries);
+            using var nuspec = new StreamReader(zip.GetEntry("CamSdk.nuspec")!.Open());
+            var manifest = nuspec.ReadToEnd();
+            Assert.Contains("<readme>README.md</readme>", manifest);
+            Assert.Matches("<repository type=\"git\" commit=\"[0-9a-f]{40}\" />", manifest);
         }
 
         var app = Directory.CreateDirectory(Path.Combine(_work, "app")).FullName;
@@ -117,5 +122,33 @@ public sealed class PackageTests : IDisposable
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"{file} {arguments} failed with exit code {process.ExitCode}:\n{output}");
         return output.ToString();
+    }
+
+    [LinuxX64Fact]
+    public void TheToolCarriesOnlyTheLibTorchLibrariesItLoads()
+    {
+        // What `dotnet pack src/CamSdk.Cli` publishes: libLibTorchSharp needs libtorch, libtorch_cpu, libc10 and libgomp.
+        var repository = FindRepository();
+        var items = Run("dotnet", "msbuild src/CamSdk.Cli/CamSdk.Cli.csproj -t:ResolvePackageAssets -getItem:NativeCopyLocalItems -p:Configuration=Release", repository);
+        var natives = System.Text.RegularExpressions.Regex.Matches(items, @"""Identity"": ""[^""]*/(lib[^/""]+\.so[^/""]*)""").Select(m => m.Groups[1].Value).ToHashSet();
+        Assert.Contains("libtorch_cpu.so", natives);
+        Assert.Contains("libLibTorchSharp.so", natives);
+        Assert.Contains("libc10.so", natives);
+        foreach (var unused in new[] { "libtorch_python.so", "libtorchbind_test.so", "libjitbackend_test.so", "libbackend_with_compiler.so", "libnnapi_backend.so", "libaoti_custom_ops.so", "libshm.so" })
+        {
+            Assert.DoesNotContain(unused, natives);
+        }
+    }
+}
+
+/// <summary>A fact about the Linux x64 build (the packages' natives and the test app's runtime): skipped elsewhere, with the reason.</summary>
+public sealed class LinuxX64FactAttribute : FactAttribute
+{
+    public LinuxX64FactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            Skip = "This test builds and runs for linux-x64 only.";
+        }
     }
 }

@@ -295,6 +295,48 @@ public sealed class LoaderHardeningTests : IDisposable
         Assert.DoesNotContain("IObjectConstructor", error.Message);
     }
 
+    /// <summary>A safetensors file of two F32 tensors, a (2 values) and b (1 value), with the header's offsets as given.</summary>
+    private static byte[] Safetensors(string offsetsA, string offsetsB, int dataBytes = 12, string dtypeA = "F32")
+    {
+        var json = "{\"a\":{\"dtype\":\"" + dtypeA + "\",\"shape\":[2],\"data_offsets\":" + offsetsA + "},"
+            + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":" + offsetsB + "}}";
+        var header = Encoding.UTF8.GetBytes(json);
+        return [.. BitConverter.GetBytes((ulong)header.Length), .. header, .. new byte[dataBytes]];
+    }
+
+    [Theory]
+    [InlineData("[0,8]", "[8,12]", 12, "F32", null)]
+    [InlineData("[0,8]", "[4,8]", 8, "F32", "overlaps another entry's")]
+    [InlineData("[0,8]", "[12,16]", 16, "F32", "bytes 8 to 12 of its data belong to no entry")]
+    [InlineData("[0,8]", "[8,12]", 16, "F32", "its last 4 bytes of data belong to no entry")]
+    [InlineData("[-8,0]", "[8,12]", 12, "F32", "do not hold exactly its 2 values")]
+    [InlineData("[0,8]", "[8,99]", 12, "F32", "do not hold exactly its 1 values")]
+    [InlineData("[0,8]", "[8,12]", 12, "F9", "the dtype 'F9'")]
+    public void SafetensorsHeadersAreCheckedAgainstTheFormat(string a, string b, int dataBytes, string dtype, string? expected)
+    {
+        var path = Write("model.safetensors", Safetensors(a, b, dataBytes, dtype));
+        if (expected is null)
+        {
+            Assert.Equal(new long[] { 2 }, ModelWeights.ReadShapes(path)["a"]);
+            return;
+        }
+
+        var error = Assert.Throws<CamWeightsException>(() => ModelWeights.ReadShapes(path));
+        Assert.Contains($"'{path}' is not a valid safetensors file", error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void IntegersIntoFloatParametersAreRefused()
+    {
+        var model = TorchSharp.torch.nn.Linear(2, 1);
+        var state = new Dictionary<string, TorchSharp.torch.Tensor> { ["weight"] = ones(1, 2, dtype: ScalarType.Int32), ["bias"] = zeros(1) };
+        var path = Path.Combine(_directory, "ints.safetensors");
+        TorchSharp.PyBridge.Safetensors.SaveStateDict(path, state);
+        var error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(model, path));
+        Assert.Contains("1 key(s) of another kind of element type: weight (file Int32, model Float32)", error.Message);
+    }
+
     [Fact]
     public void WeightsHoldingNaNOrInfinityAreRefusedByName()
     {

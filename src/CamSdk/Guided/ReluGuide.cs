@@ -24,7 +24,8 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
     private readonly List<ScopedHook> _hooks = [];
     private readonly List<(torch.Tensor Output, torch.Tensor Leaf)> _applications = [];
     private readonly int _reluModules;
-    private readonly HashSet<IntPtr> _accountedFor = [];
+    private readonly HashSet<IntPtr> _accountedHandles = [];
+    private readonly List<torch.Tensor> _accounted = [];
     private readonly List<string> _functionalReluSuspects = [];
     private readonly bool _allowPartialGuidance;
     private IDisposable? _gradientMode;
@@ -165,35 +166,45 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
         return next;
     }
 
-    /// <summary>Remembers a tensor's storage: its non-negativity (or anything else) is a module's doing, not a functional ReLU's.</summary>
+    /// <summary>Remembers a module's output (or the input): whatever it holds is a module's doing, not a functional ReLU's.</summary>
     private void Account(torch.Tensor? tensor)
     {
-        if (StorageOf(tensor) is { } storage)
+        if (tensor is not null && !tensor.IsInvalid && _accountedHandles.Add(tensor.Handle))
         {
-            _accountedFor.Add(storage);
+            _accounted.Add(tensor);
         }
     }
 
-    /// <summary>Flags a module whose input is non-negative, at least a quarter exact zeros, and no module's output (views included).</summary>
+    /// <summary>
+    /// Flags a module whose input is non-negative, at least a quarter exact zeros, and no module's output. Most inputs
+    /// are a module's output object itself (no cost); the rest cost one reduction; only a suspect is compared, by
+    /// storage, with every module output (a view such as <c>flatten</c> shares its source's storage).
+    /// </summary>
     private void Inspect(string name, torch.Tensor? input)
     {
-        if (StorageOf(input) is not { } storage || _accountedFor.Contains(storage) || _functionalReluSuspects.Contains(name))
+        if (input is null || input.IsInvalid || _accountedHandles.Contains(input.Handle) || !input.is_floating_point()
+            || input.numel() < 16 || _functionalReluSuspects.Contains(name))
         {
             return;
         }
 
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var values = input!.detach().to(torch.float64);
-        if (values.numel() < 16 || values.min().item<double>() < 0 || !(values.max().item<double>() > 0))
+        var values = input.detach();
+        if (values.min().to(torch.float64).item<double>() < 0 || !(values.max().to(torch.float64).item<double>() > 0)
+            || values.eq(0).to(torch.float32).mean().item<float>() < 0.25f)
         {
             return;
         }
 
-        if (values.eq(0).to(torch.float32).mean().item<float>() >= 0.25f)
+        var storage = StorageOf(input);
+        if (storage is null || _accounted.Any(t => !t.IsInvalid && StorageOf(t) == storage))
         {
-            _functionalReluSuspects.Add(name);
+            Account(input);
+            return;
         }
+
+        _functionalReluSuspects.Add(name);
     }
 
     /// <summary>The address of a floating-point tensor's storage (shared by its views); null for others.</summary>

@@ -244,6 +244,7 @@ public static class ModelWeights
             throw BadSafetensors(path, "its header is not a JSON object");
         }
 
+        var ranges = new List<(long Begin, long End, string Name)>();
         foreach (var entry in root.EnumerateObject().Where(e => e.Name != "__metadata__"))
         {
             var name = entry.Name;
@@ -280,6 +281,27 @@ public static class ModelWeights
             {
                 throw BadSafetensors(path, $"its entry '{name}' ({dtype.GetString()}, shape {shape}) has data offsets {offsets} that do not hold exactly its {elements:N0} values inside the {dataLength:N0} bytes of data");
             }
+
+            ranges.Add((begin, end, name));
+        }
+
+        // The format's rule: the tensors' byte ranges tile the data exactly, with no overlap and no hole.
+        var next = 0L;
+        foreach (var (begin, end, name) in ranges.OrderBy(r => r.Begin).ThenBy(r => r.End))
+        {
+            if (begin != next)
+            {
+                throw BadSafetensors(path, begin < next
+                    ? $"the data of its entry '{name}' (bytes {begin} to {end}) overlaps another entry's"
+                    : $"bytes {next} to {begin} of its data belong to no entry (before '{name}')");
+            }
+
+            next = end;
+        }
+
+        if (next != dataLength)
+        {
+            throw BadSafetensors(path, $"its last {dataLength - next:N0} bytes of data belong to no entry");
         }
 
         return Safetensors.LoadStateDict(path);
