@@ -31,12 +31,7 @@ public static class ImageLimits
     public static long MaxPixels
     {
         get => Interlocked.Read(ref maxPixels);
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Array.MaxLength / 4);
-            Interlocked.Exchange(ref maxPixels, value);
-        }
+        set => Set(ref maxPixels, value, nameof(MaxPixels));
     }
 
     /// <summary>
@@ -47,12 +42,15 @@ public static class ImageLimits
     public static long MaxResizedPixels
     {
         get => Interlocked.Read(ref maxResizedPixels);
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Array.MaxLength / 4);
-            Interlocked.Exchange(ref maxResizedPixels, value);
-        }
+        set => Set(ref maxResizedPixels, value, nameof(MaxResizedPixels));
+    }
+
+    /// <summary>Sets a limit: at least one pixel, and no more than one .NET array of RGBA pixels can hold.</summary>
+    private static void Set(ref long limit, long value, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, name);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Array.MaxLength / 4, name);
+        Interlocked.Exchange(ref limit, value);
     }
 
     /// <summary>Throws unless an image of this size may be decoded.</summary>
