@@ -98,4 +98,4 @@ while (example.Label != 2)
 
 new RgbImage(Size, Size, example.Rgb).SavePng(Path.Combine(output, "example.png"));
 Console.WriteLine($"Wrote model.pth, labels.txt and example.png (a {labels[example.Label]}) to {Path.GetFullPath(output)}.");
-Console.WriteLine($"Now: dotnet run --project src/CamSdk.Cli -- explain --arch resnet18 --weights {output}/model.pth --labels {output}/labels.txt --image {output}/example.png --resize 112 --crop 112 --out {output}/explained");
+Console.WriteLine($"Now: dotnet run --project src/CamSdk.Cli -- explain --arch resnet18 --weights {output}/model.pth --labels {output}/labels.txt --image {output}/example.png --resize 112 --crop 112 --layer layer3 --out {output}/explained");
