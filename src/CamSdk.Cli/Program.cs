@@ -216,7 +216,7 @@ namespace CamSdk.Cli
         private static Option<string> DeviceOption() => new("--device")
         {
             Description = "cpu. This camsdk is built on TorchSharp's CPU package (TorchSharp-cpu), so it cannot use a GPU; " +
-                "--device cuda is accepted only by a build on TorchSharp-cuda (see the README's \"CUDA\" section).",
+                "--device cuda is accepted only by a build on TorchSharp-cuda (the README's \"Explain your own PyTorch model\" says what one needs).",
             DefaultValueFactory = _ => "cpu",
         };
 

@@ -14,7 +14,10 @@ namespace CamSdk.Guided;
 /// For the duration of a call, the output of each of the model's ReLU modules is replaced, through a forward
 /// hook, by a guided ReLU; the model's modules are never replaced. In-place ReLUs work. A ReLU applied
 /// functionally in <c>forward</c> cannot be reached by hooks: a model in which no ReLU module runs is refused
-/// with a <see cref="CamModelException"/> rather than answered with gradients that are not guided.
+/// with a <see cref="CamModelException"/> rather than answered with gradients that are not guided, and so is a
+/// model that applies ReLUs functionally beside its ReLU modules (noticed from the inputs of its other modules),
+/// unless <see cref="ExplainerOptions.AllowPartialGuidance"/> accepts the partly guided result, which is what
+/// pytorch-grad-cam returns for such a model.
 /// TorchSharp's TorchVision ResNets end each block with a functional <c>relu_()</c>: they are guided through
 /// their twin in <see cref="CamSdk.Models.ResNet"/>, which has the same state-dict keys and shares the model's
 /// parameter and buffer storage (nothing is copied).
