@@ -37,6 +37,14 @@ public abstract class CamTarget
     }
 
     /// <summary>Any differentiable scalar per image, computed from the model's output.</summary>
+    /// <remarks>
+    /// <b>Image n's score must depend on image n's row of the output only.</b> CamSdk differentiates the sum of the
+    /// batch's scores once, so a function that mixes images (<c>output.sum()</c>, a mean or softmax across the batch)
+    /// would give every image the batch's gradient. For a batch of several images this is checked exactly before the
+    /// backward pass (the function is called once more, on a copy of the output, with one small backward pass per image
+    /// through the function alone) and refused with a <see cref="CamTargetException"/>. An exception the function
+    /// throws is reported as a <see cref="CamTargetException"/> with it inside.
+    /// </remarks>
     /// <param name="scoreFunction">
     /// Maps the model's output to a tensor of shape [N]: one score per image, with a gradient path back to
     /// the explained layer. It must not sum over the batch: image n's score may depend only on image n.

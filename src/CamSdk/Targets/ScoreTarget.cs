@@ -59,7 +59,7 @@ internal sealed class ScoreTarget : CamTarget
         using var scope = torch.NewDisposeScope();
         using var gradients = torch.enable_grad();
         var probe = output.detach().requires_grad_(true);
-        var scores = Invoke(probe);
+        var scores = Invoke(probe.clone()); // not the leaf itself: the function may work in place, as on the real output
         if (scores is null || scores.IsInvalid || !scores.requires_grad || scores.dim() != 1 || scores.shape[0] != batchSize || !scores.is_floating_point())
         {
             return; // Select and the gradient checks report these
