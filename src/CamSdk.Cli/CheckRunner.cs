@@ -112,10 +112,7 @@ internal sealed class CheckRunner(Terminal terminal)
             throw new CamException($"--images must be at least 1 (got {settings.Count}).");
         }
 
-        if (settings.Threads is { } threads)
-        {
-            torch.set_num_threads(threads >= 1 ? threads : throw new CamException($"--threads must be at least 1 (got {threads})."));
-        }
+        ModelLoading.SetThreads(settings.Threads);
 
         OutputFolder.Prepare(settings.Output);
         terminal.Progress()

@@ -29,10 +29,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
             throw new CamException($"--images and --batch-size must be at least 1 and --pairs at least 0 (got {settings.Images}, {settings.BatchSize}, {settings.Pairs}).");
         }
 
-        if (settings.Threads is { } threads)
-        {
-            torch.set_num_threads(threads >= 1 ? threads : throw new CamException($"--threads must be at least 1 (got {threads})."));
-        }
+        ModelLoading.SetThreads(settings.Threads);
 
         if (settings.Architecture is null && (settings.Weights is not null || settings.Labels is not null || settings.Layer is not null))
         {

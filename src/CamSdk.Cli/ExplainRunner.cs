@@ -36,10 +36,7 @@ internal sealed class ExplainRunner(Terminal terminal)
             throw new CamException($"--batch-size must be at least 1 (got {settings.BatchSize}).");
         }
 
-        if (settings.Threads is { } threads)
-        {
-            torch.set_num_threads(threads >= 1 ? threads : throw new CamException($"--threads must be at least 1 (got {threads})."));
-        }
+        ModelLoading.SetThreads(settings.Threads);
 
         if (settings.Images.Count == 0 == (settings.InputNpy is null))
         {

@@ -69,6 +69,20 @@ internal static class ModelLoading
         return trained;
     }
 
+    /// <summary>The most --threads allowed: four per core (libtorch would try to start any number, and hang creating 100,000).</summary>
+    internal static int MaxThreads => Math.Max(8, 4 * Environment.ProcessorCount);
+
+    /// <summary>Applies --threads, when given: 1 to <see cref="MaxThreads"/>.</summary>
+    internal static void SetThreads(int? threads)
+    {
+        if (threads is { } count)
+        {
+            torch.set_num_threads(count is >= 1 && count <= MaxThreads
+                ? count
+                : throw new CamException($"--threads must be 1 to {MaxThreads} here (got {count})."));
+        }
+    }
+
     /// <summary>Parses --device: cpu, cuda or cuda:N.</summary>
     internal static torch.Device ParseDevice(string name)
     {

@@ -220,11 +220,9 @@ namespace CamSdk.Cli
             DefaultValueFactory = _ => "cpu",
         };
 
-        /// <summary>--threads: at most four per core (libtorch would try to start any number, and hang creating 100,000).</summary>
+        /// <summary>--threads: at most <see cref="ModelLoading.MaxThreads"/>.</summary>
         private static Option<int?> ThreadsOption() => CliOptions.OptionalInt(
-            "--threads", $"CPU threads for TorchSharp, 1 to {MaxThreads} here (default: its own choice).", minimum: 1, maximum: MaxThreads);
-
-        private static int MaxThreads => Math.Max(8, 4 * Environment.ProcessorCount);
+            "--threads", $"CPU threads for TorchSharp, 1 to {ModelLoading.MaxThreads} here (default: its own choice).", minimum: 1, maximum: ModelLoading.MaxThreads);
 
         /// <summary>
         /// Runs a command: a request that cannot be done (a <see cref="CamException"/>, a file that cannot be read or

@@ -228,11 +228,6 @@ public sealed class CamExplainer
 
     private CamResult[] ExplainOnce(torch.Tensor input, CamMethod[] methods, CamTarget target, CancellationToken cancellationToken)
     {
-        for (var l = 0; l < _layers.Length; l++)
-        {
-            Checks.Live(_layers[l], $"layer '{_layerNames[l]}'");
-        }
-
         using var scope = torch.NewDisposeScope();
         var gradients = methods.Any(m => m.UsesGradients);
         using var capture = new LayerCapture(_layers, _layerNames, gradients, Options.Reshape);

@@ -13,8 +13,8 @@ namespace CamSdk.Internal;
 internal static class Checks
 {
     /// <summary>
-    /// Refuses a model that cannot run: disposed (its parameters or buffers are gone, and running it could crash the
-    /// process), or called inside <c>torch.inference_mode()</c>, where no gradient can be recorded.
+    /// Refuses a model that cannot run: disposed, or with a disposed submodule (its parameters or buffers are gone, and
+    /// running it could crash the process), or called inside <c>torch.inference_mode()</c>, where no gradient can be recorded.
     /// </summary>
     internal static void Model(torch.nn.Module model)
     {
@@ -26,32 +26,36 @@ internal static class Checks
                 "Call it outside the inference_mode block (torch.no_grad() is fine: CamSdk enables gradients where it needs them).");
         }
 
-        Live(model, "model");
+        RequireLive(model);
     }
 
     private static readonly FieldInfo? ModuleHandle = typeof(torch.nn.Module).GetField("handle", BindingFlags.Instance | BindingFlags.NonPublic);
 
-    /// <summary>Refuses a disposed module (the model or an explained layer).</summary>
-    internal static void Live(torch.nn.Module module, string what)
+    /// <summary>
+    /// Refuses a model that is disposed, or has a disposed submodule (an explained layer, say), naming it: running it
+    /// could crash the process.
+    /// </summary>
+    private static void RequireLive(torch.nn.Module model)
     {
-        bool disposed;
+        string? disposed;
         try
         {
             // Module.Dispose closes the module's native handle and drops its parameters from the listings, so each
             // module's handle is looked at (TorchSharp keeps it internal), then every tensor still listed.
-            disposed = module.modules().Prepend(module).Any(m => ModuleHandle?.GetValue(m) is SafeHandle { IsClosed: true })
-                || module.parameters().Any(p => p is null || p.IsInvalid)
-                || module.buffers().Any(b => b is null || b.IsInvalid);
+            disposed = model.named_modules().Prepend((name: string.Empty, module: model))
+                .FirstOrDefault(m => ModuleHandle?.GetValue(m.module) is SafeHandle { IsClosed: true }).name
+                ?? (model.parameters().Any(p => p is null || p.IsInvalid) || model.buffers().Any(b => b is null || b.IsInvalid) ? string.Empty : null);
         }
         catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or NullReferenceException or System.Runtime.InteropServices.ExternalException)
         {
-            disposed = true;
+            disposed = string.Empty;
         }
 
-        if (disposed)
+        if (disposed is not null)
         {
+            var what = disposed.Length == 0 ? $"The model ({model.GetName()})" : $"The model's module '{disposed}'";
             throw new CamModelException(
-                $"The {what} ({module.GetName()}) has been disposed: its parameters are gone. Explain a live model: " +
+                $"{what} has been disposed: its parameters are gone. Explain a live model: " +
                 "dispose it only after the explanations are done, and do not put it in a using block that ends before them.");
         }
     }

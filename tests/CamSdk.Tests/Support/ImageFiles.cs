@@ -133,23 +133,8 @@ internal static class ImageFiles
         var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
         png.Write(typed);
         var crc = new byte[4];
-        WriteBigEndian(crc, 0, Crc32(typed));
+        WriteBigEndian(crc, 0, Internal.Crc32.Finish(Internal.Crc32.Append(Internal.Crc32.Initial, typed)));
         png.Write(crc);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 
     private static void WriteBigEndian(byte[] buffer, int offset, uint value) =>
