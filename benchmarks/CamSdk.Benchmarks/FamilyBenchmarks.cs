@@ -115,12 +115,15 @@ public class FamilyBenchmarks
         return _model.call(_input)[0, 281].item<float>();
     }
 
+    /// <summary>The 1e-7 of pytorch-grad-cam's scaling, held: TorchSharp does not keep a temporary Scalar alive through a native call.</summary>
+    private static readonly Scalar Epsilon = 1e-7.ToScalar();
+
     /// <summary>The hand-written rest of Grad-CAM: weighted sum, ReLU, upsampling, min-max scaling; one pixel out.</summary>
     private static float GradCamPixel(Tensor gradient, Tensor activation)
     {
         var raw = (gradient.mean([2L, 3L], keepdim: true) * activation.detach()).sum(1, keepdim: true).relu();
         var up = nn.functional.interpolate(raw, [224, 224], mode: InterpolationMode.Bilinear, align_corners: false);
         up = up - up.amin([2L, 3L], keepdim: true);
-        return (up / (up.amax([2L, 3L], keepdim: true) + 1e-7))[0, 0, 100, 100].item<float>();
+        return (up / up.amax([2L, 3L], keepdim: true).add(Epsilon))[0, 0, 100, 100].item<float>();
     }
 }

@@ -168,7 +168,9 @@ internal static class Inputs
         using var scope = torch.NewDisposeScope();
         var mean = torch.tensor(preprocessor.Mean.ToArray()).reshape(3, 1, 1);
         var std = torch.tensor(preprocessor.Std.ToArray()).reshape(3, 1, 1);
-        var pictures = Enumerable.Range(0, (int)batch.shape[0]).Select(n => RgbImage.FromTensor((batch[n] * std) + mean)).ToArray();
+        // Held, not converted implicitly: TorchSharp does not keep a temporary Scalar alive through the native call.
+        using var one = 1.ToScalar();
+        var pictures = Enumerable.Range(0, (int)batch.shape[0]).Select(n => RgbImage.FromTensor((batch[n] * std).add(mean, one))).ToArray();
         return (batch, pictures);
     }
 }

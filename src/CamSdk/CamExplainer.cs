@@ -205,11 +205,11 @@ public sealed class CamExplainer
         foreach (var (flip, factor) in Augmentations)
         {
             var augmented = flip ? input.flip(3) : input;
-            var results = ExplainOnce(factor == 1.0 ? augmented : augmented * factor, methods, target, cancellationToken);
+            var results = ExplainOnce(factor == 1.0 ? augmented : augmented.mul(Scalars.Of(factor)), methods, target, cancellationToken);
             for (var m = 0; m < methods.Length; m++)
             {
                 var heatmaps = flip ? results[m].Heatmaps.flip(2) : results[m].Heatmaps;
-                sums[m] = sums[m] is { } sum ? sum + heatmaps : heatmaps;
+                sums[m] = sums[m] is { } sum ? sum.Plus(heatmaps) : heatmaps;
             }
 
             if (!flip && factor == 1.0)
@@ -220,7 +220,7 @@ public sealed class CamExplainer
 
         return [.. plain!.Select((result, m) =>
         {
-            var averaged = result.ReplaceHeatmaps(sums[m]! / Augmentations.Length);
+            var averaged = result.ReplaceHeatmaps(sums[m]!.div(Scalars.Of(Augmentations.Length)));
             averaged.MoveToOuterDisposeScope();
             return averaged;
         })];

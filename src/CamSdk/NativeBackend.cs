@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk;
@@ -119,8 +120,8 @@ public static class NativeBackend
         // showed the failure: few channels and no padding, and a wider layer.
         (torch.Tensor Input, torch.Tensor Weight1, torch.Tensor Weight2)[] cases =
         [
-            (Pattern([2, 1, 7, 7], 0.37), Pattern([3, 1, 3, 3], 1.13) * 0.3, Pattern([2, 3, 3, 3], 2.71) * 0.2),
-            (Pattern([2, 3, 11, 11], 0.41), Pattern([8, 3, 3, 3], 1.7) * 0.3, Pattern([4, 8, 3, 3], 0.23) * 0.2),
+            (Pattern([2, 1, 7, 7], 0.37), Pattern([3, 1, 3, 3], 1.13).mul(Scalars.Of(0.3)), Pattern([2, 3, 3, 3], 2.71).mul(Scalars.Of(0.2))),
+            (Pattern([2, 3, 11, 11], 0.41), Pattern([8, 3, 3, 3], 1.7).mul(Scalars.Of(0.3)), Pattern([4, 8, 3, 3], 0.23).mul(Scalars.Of(0.2))),
         ];
         foreach (var (input, weight1, weight2) in cases)
         {
@@ -162,7 +163,9 @@ public static class NativeBackend
             count *= d;
         }
 
-        return (torch.arange(count, dtype: torch.float64) * 0.7 + phase).sin().reshape(shape);
+        using var stop = count.ToScalar();
+        using var shift = phase.ToScalar();
+        return torch.arange(Scalars.Of(0), stop, Scalars.Of(1), dtype: torch.float64).mul(Scalars.Of(0.7)).Plus(shift).sin().reshape(shape);
     }
 
     private static (bool Mkldnn, bool Nnpack) Flags()

@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using CamSdk.Methods;
 using CamSdk.Tests.Support;
 using TorchSharp;
@@ -11,7 +12,7 @@ public sealed class ActivationReshapeTests
     public void TokensDropTheClassTokenAndLayPatchesOutRowByRow()
     {
         // Token 1 + (row·3 + column) carries channel d = 10·(row·3 + column) + d.
-        using var tokens = cat([full(1, 1, 2, -1f), (arange(9).unsqueeze(1) * 10 + arange(2)).to(float32).unsqueeze(0)], 1);
+        using var tokens = cat([full(1, 1, 2, Scalars.Of(-1.0)), arange(Scalars.Of(0), Scalars.Of(9), Scalars.Of(1)).unsqueeze(1).mul(Scalars.Of(10)).Plus(arange(Scalars.Of(0), Scalars.Of(2), Scalars.Of(1))).to(float32).unsqueeze(0)], 1);
         using var map = ActivationReshape.Tokens().Apply(tokens);
         Assert.Equal(new long[] { 1, 2, 3, 3 }, map.shape);
         Assert.Equal(51f, map[0, 1, 1, 2].item<float>()); // row 1, column 2 = patch 5, channel 1

@@ -1,4 +1,5 @@
 using CamSdk.Guided;
+using CamSdk.Internal;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
 using TorchSharp;
@@ -167,7 +168,7 @@ public sealed class BadInputTests
     public void InfiniteScores()
     {
         using var input = randn(1, 3, 8, 8);
-        var error = Assert.Throws<CamNumericException>(() => _explainer.Explain(input, CamTarget.Score(o => o.select(1, 0) / 0, "divided by zero")));
+        var error = Assert.Throws<CamNumericException>(() => _explainer.Explain(input, CamTarget.Score(o => o.select(1, 0).div(Scalars.Of(0)), "divided by zero")));
         Assert.Contains("target scores contains", error.Message);
     }
 
@@ -176,7 +177,7 @@ public sealed class BadInputTests
     {
         // sqrt at 0 has an infinite derivative; times 0 it is NaN, while the score itself is finite (0).
         using var input = randn(1, 3, 8, 8);
-        var error = Assert.Throws<CamNumericException>(() => _explainer.Explain(input, CamTarget.Score(o => (o.select(1, 0) * 0).sqrt(), "sqrt at zero")));
+        var error = Assert.Throws<CamNumericException>(() => _explainer.Explain(input, CamTarget.Score(o => o.select(1, 0).mul(Scalars.Of(0)).sqrt(), "sqrt at zero")));
         Assert.Contains("gradient at the target layer 'features'", error.Message);
     }
 
@@ -184,7 +185,7 @@ public sealed class BadInputTests
     public void NaNGuidedGradients()
     {
         using var input = randn(1, 3, 8, 8);
-        var error = Assert.Throws<CamNumericException>(() => new GuidedBackpropagation(_model).Explain(input, CamTarget.Score(o => (o.select(1, 0) * 0).sqrt())));
+        var error = Assert.Throws<CamNumericException>(() => new GuidedBackpropagation(_model).Explain(input, CamTarget.Score(o => o.select(1, 0).mul(Scalars.Of(0)).sqrt())));
         Assert.Contains("gradient at the input", error.Message);
     }
 

@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using CamSdk.Methods;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
@@ -109,7 +110,7 @@ public sealed class CamFamilyTests
         var model = new SmallCnn(classes: 5);
         using (no_grad())
         {
-            model.fc.weight!.mul_(50);
+            model.fc.weight!.mul_(Scalars.Of(50));
         }
 
         using var input = randn(3, 3, 16, 16);
@@ -117,7 +118,7 @@ public sealed class CamFamilyTests
         Assert.True(results["GradCAM"].RawMaps.max().item<float>() > 0, "the test must compare a non-trivial map");
         Assert.True(Tensors.MaxAbsDifference(results["GradCAM"].Heatmaps, results["CAM"].Heatmaps) < 1e-5);
         // Raw maps differ by the pooling's 1/(h·w) = 1/64.
-        Assert.True(Tensors.MaxAbsDifference(results["GradCAM"].RawMaps * 64, results["CAM"].RawMaps) < 1e-4);
+        Assert.True(Tensors.MaxAbsDifference(results["GradCAM"].RawMaps.mul(Scalars.Of(64)), results["CAM"].RawMaps) < 1e-4);
     }
 
     [Fact]

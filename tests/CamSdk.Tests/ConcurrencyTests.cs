@@ -1,4 +1,5 @@
 using CamSdk.Guided;
+using CamSdk.Internal;
 using CamSdk.Models;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
@@ -76,7 +77,7 @@ public sealed class ConcurrencyTests
         {
             foreach (var (_, tensor) in model.state_dict().Where(e => e.Value.is_floating_point()))
             {
-                tensor.add_(0.25);
+                tensor.add_(Scalars.Of(0.25), Scalars.Of(1));
             }
         }
 

@@ -1,4 +1,5 @@
 using CamSdk.Guided;
+using CamSdk.Internal;
 using CamSdk.Methods;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
@@ -40,7 +41,7 @@ public sealed class ExplainHardeningTests
         public override bool UsesGradients => false;
 
         protected override Tensor ComputeChannelWeights(CamCapture capture) =>
-            full(capture.Activations.shape[0], capture.Activations.shape[1], float.NaN, device: capture.Activations.device);
+            full(capture.Activations.shape[0], capture.Activations.shape[1], Scalars.Of(double.NaN), device: capture.Activations.device);
     }
 
     [Fact]
@@ -122,7 +123,7 @@ public sealed class ExplainHardeningTests
         var explainer = new CamExplainer(model, model.features);
 
         // Every image's score includes the batch's total of class 1.
-        var mixing = CamTarget.Score(o => o.select(1, 0) + o.select(1, 1).sum());
+        var mixing = CamTarget.Score(o => o.select(1, 0).Plus(o.select(1, 1).sum()));
         var error = Assert.Throws<CamTargetException>(() => explainer.Explain(input, mixing));
         Assert.Contains("mixes images", error.Message);
         Assert.Contains("score of image 0 depends on the output for image", error.Message);
@@ -131,8 +132,8 @@ public sealed class ExplainHardeningTests
         Assert.Throws<CamTargetException>(() => explainer.Explain(input, softmaxAcrossTheBatch));
 
         // Per-image scores, however non-linear, pass, and give each image its own map.
-        using var margin = explainer.Explain(input, CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.select(1, 0).pow(2)));
-        using var single = explainer.Explain(input[1].unsqueeze(0), CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.select(1, 0).pow(2)));
+        using var margin = explainer.Explain(input, CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.select(1, 0).pow(Scalars.Of(2))));
+        using var single = explainer.Explain(input[1].unsqueeze(0), CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.select(1, 0).pow(Scalars.Of(2))));
         Assert.True(Tensors.MaxAbsDifference(margin.Heatmaps[1], single.Heatmaps[0]) < 1e-5);
         Assert.True(model.training);
     }

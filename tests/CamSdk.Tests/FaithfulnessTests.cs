@@ -1,6 +1,7 @@
 using CamSdk.Evaluation;
 using static TorchSharp.torch;
 
+using CamSdk.Internal;
 namespace CamSdk.Tests;
 
 /// <summary>Faithfulness metrics on constructed models with analytically known answers, and ROAD's imputation against pytorch-grad-cam's.</summary>
@@ -57,7 +58,7 @@ public sealed class FaithfulnessTests
     public void TheMeanBaselineOfAConstantImageChangesNothing()
     {
         using var model = new RegionSumNet();
-        using var image = full(1, 3, 4, 4, 0.5f);
+        using var image = full(1, 3, 4, 4, Scalars.Of(0.5));
         var deletion = Faithfulness.Deletion(model, image, [RegionFirst()], [0], PerturbationBaseline.Mean, step: 4, FaithfulnessScore.Logit);
         Assert.Equal(5, deletion.Scores.Count); // 16 pixels, 4 a step, and the start
         Assert.All(deletion.Scores, s => Assert.Equal(2.0, s, 6));
@@ -209,7 +210,7 @@ public sealed class FaithfulnessTests
         Assert.NotEqual(morf[0], lerf[0], 3);
 
         // A constant image imputes to itself whatever is removed: every ROAD change is 0.
-        using var flat = full(1, 3, 4, 4, 0.25f);
+        using var flat = full(1, 3, 4, 4, Scalars.Of(0.25));
         var combined = Faithfulness.RoadCombined(model, flat, [map], [0], noise: 0, score: FaithfulnessScore.Logit);
         Assert.Equal(0.0, combined.Combined[0], 6);
         Assert.NotEmpty(combined.MostRelevantFirst);
@@ -222,7 +223,7 @@ public sealed class FaithfulnessTests
     {
         using var model = new RegionSumNet();
         // 20 images, 17 points each: 340 perturbed images, scored in several batches.
-        var images = ones(20, 3, 4, 4) * arange(1, 21).view(20, 1, 1, 1);
+        var images = ones(20, 3, 4, 4) * arange(Scalars.Of(1), Scalars.Of(21), Scalars.Of(1)).view(20, 1, 1, 1);
         using var _ = images;
         var maps = Enumerable.Range(0, 20).Select(i => i % 2 == 0 ? RegionFirst() : Reversed(RegionFirst())).ToArray();
         var deletion = Faithfulness.Deletion(model, images, maps, [.. Enumerable.Repeat(0, 20)], PerturbationBaseline.Zero, step: 1, FaithfulnessScore.Logit);

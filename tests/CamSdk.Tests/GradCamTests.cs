@@ -17,7 +17,7 @@ public sealed class GradCamTests
         var model = new SmallCnn(classes: 5);
         using (no_grad())
         {
-            model.fc.weight!.mul_(50); // maps well above the 1e-7 of the scaling's denominator
+            model.fc.weight!.mul_(Scalars.Of(50)); // maps well above the 1e-7 of the scaling's denominator
         }
 
         using var input = randn(2, 3, 16, 16);
@@ -32,7 +32,7 @@ public sealed class GradCamTests
         {
             var c = new[] { 3, 1 }[n];
             var cam = (w[c].reshape(1, -1, 1, 1) * a[n].unsqueeze(0)).sum(1).relu();
-            Assert.True(Tensors.MaxAbsDifference(result.RawMaps[n].unsqueeze(0) * z, cam) < 1e-5);
+            Assert.True(Tensors.MaxAbsDifference(result.RawMaps[n].unsqueeze(0).mul(Scalars.Of(z)), cam) < 1e-5);
             // CAM upsampled and min-max scaled exactly, without pytorch-grad-cam's 1e-7.
             var up = nn.functional.interpolate(cam.unsqueeze(1), [16, 16], mode: InterpolationMode.Bilinear, align_corners: false).squeeze(1);
             var camHeatmap = (up - up.min()) / (up.max() - up.min());
@@ -63,9 +63,9 @@ public sealed class GradCamTests
         for (long i = 0; i < flat.shape[0]; i++)
         {
             var plus = flat.clone();
-            plus[i] += h;
+            plus[i].add_(Scalars.Of(h), Scalars.Of(1));
             var minus = flat.clone();
-            minus[i] -= h;
+            minus[i].sub_(Scalars.Of(h));
             var yPlus = model.head.call(plus.reshape(a.shape))[0, 2].item<double>();
             var yMinus = model.head.call(minus.reshape(a.shape))[0, 2].item<double>();
             gradFlat[i] = (yPlus - yMinus) / (2 * h);
@@ -154,7 +154,7 @@ public sealed class GradCamTests
     public void EachClassPutsItsMassOnItsOwnHalf()
     {
         var model = new HalfSplitNet(size: 8);
-        using var input = rand(1, 1, 8, 8) + 0.1;
+        using var input = rand(1, 1, 8, 8).Plus(Scalars.Of(0.1));
         var explainer = new CamExplainer(model, model.split);
         foreach (var (cls, ownColumns) in new[] { (0, (0, 4)), (1, (4, 8)) })
         {
@@ -201,7 +201,7 @@ public sealed class GradCamTests
         var w = model.fc.weight!.detach();
         var z = a.shape[2] * a.shape[3];
         // ∂(log p2 − log p0)/∂logits = e2 − e0 (the softmax terms cancel), so α = (w2 − w0) / Z.
-        var alpha = ((w[2] - w[0]) / z).unsqueeze(0);
+        var alpha = (w[2] - w[0]).div(Scalars.Of(z)).unsqueeze(0);
         var expected = (alpha.unsqueeze(-1).unsqueeze(-1) * a).sum(1).relu();
         Assert.True(Tensors.MaxAbsDifference(result.RawMaps, expected) < 1e-6);
         Assert.True(expected.max().item<float>() > 0, "the test must compare a non-trivial map");

@@ -1,4 +1,5 @@
 using CamSdk.Guided;
+using CamSdk.Internal;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
 using static TorchSharp.torch;
@@ -28,9 +29,9 @@ public sealed class GuidedBackpropagationTests
         selector[0, classes[0]] = tensor(1f);
         selector[1, classes[1]] = tensor(1f);
         var gA2 = autograd.grad([y], [a2], [selector], retain_graph: true)[0];
-        var gZ2 = gA2.clamp_min(0) * (z2 > 0);
+        var gZ2 = gA2.clamp_min(Scalars.Of(0)) * z2.gt(Scalars.Of(0));
         var gA1 = autograd.grad([z2], [a1], [gZ2], retain_graph: true)[0];
-        var gZ1 = gA1.clamp_min(0) * (z1 > 0);
+        var gZ1 = gA1.clamp_min(Scalars.Of(0)) * z1.gt(Scalars.Of(0));
         var expected = autograd.grad([z1], [x], [gZ1], retain_graph: true)[0];
         var plain = autograd.grad([y], [x], [selector])[0];
 

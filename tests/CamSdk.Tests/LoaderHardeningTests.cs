@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using System.IO.Compression;
 using System.Text;
 using CamSdk.Cli;
@@ -225,7 +226,7 @@ public sealed class LoaderHardeningTests : IDisposable
         var model = ResNet.ResNet18(3);
         using (no_grad())
         {
-            model.named_parameters().Single(p => p.name == "fc.weight").parameter.fill_(1234.5f);
+            model.named_parameters().Single(p => p.name == "fc.weight").parameter.fill_(Scalars.Of(1234.5));
         }
 
         var path = Path.Combine(_directory, "flipped.pth");

@@ -1,4 +1,5 @@
 using CamSdk.Guided;
+using CamSdk.Internal;
 using CamSdk.Models;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
@@ -94,7 +95,7 @@ public sealed class ModelZooTests
         {
             foreach (var p in reference.parameters())
             {
-                p.mul_(1.5);
+                p.mul_(Scalars.Of(1.5));
             }
         }
 

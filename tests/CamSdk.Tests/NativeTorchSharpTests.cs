@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using CamSdk.Tests.Support;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -12,7 +13,7 @@ public sealed class NativeTorchSharpTests
     {
         // d/dx Σ x³ = 3x²: native libtorch loaded and its autograd engine ran.
         using var x = tensor(new double[] { -2, 0.5, 3 }).requires_grad_(true);
-        using var y = x.pow(3).sum();
+        using var y = x.pow(Scalars.Of(3)).sum();
         var gradient = autograd.grad([y], [x])[0];
         Assert.Equal(new[] { 12.0, 0.75, 27.0 }, gradient.data<double>().ToArray());
     }

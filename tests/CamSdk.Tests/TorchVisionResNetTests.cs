@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
 using TorchSharp;
@@ -36,16 +37,16 @@ public sealed class TorchVisionResNetTests
 
         var a = x.detach().requires_grad_(true);
         var logits = children["fc"].call(children["flatten"].call(children["avgpool"].call(a)));
-        var score = logits[0, 7] + logits[1, 2];
+        var score = logits[0, 7].Plus(logits[1, 2]);
         var gradient = autograd.grad([score], [a])[0];
         var alpha = gradient.mean([2L, 3L]);
         var raw = (alpha.unsqueeze(-1).unsqueeze(-1) * a.detach()).sum(1).relu();
         // pytorch-grad-cam's scale_cam_image at layer resolution, cv2.resize, then scale_cam_image again.
         var scaled = raw - raw.amin([1L, 2L], keepdim: true);
-        scaled = scaled / (scaled.amax([1L, 2L], keepdim: true) + 1e-7);
+        scaled = scaled / scaled.amax([1L, 2L], keepdim: true).Plus(Scalars.Of(1e-7));
         var heat = nn.functional.interpolate(scaled.unsqueeze(1), [96, 96], mode: InterpolationMode.Bilinear, align_corners: false).squeeze(1);
         heat = heat - heat.amin([1L, 2L], keepdim: true);
-        heat = heat / (heat.amax([1L, 2L], keepdim: true) + 1e-7);
+        heat = heat / heat.amax([1L, 2L], keepdim: true).Plus(Scalars.Of(1e-7));
 
         Assert.Equal(new long[] { 2, 3, 3 }, result.RawMaps.shape);
         Assert.True(raw.max().item<float>() > 0, "the test must compare a non-trivial map");

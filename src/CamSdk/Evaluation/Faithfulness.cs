@@ -227,7 +227,8 @@ public static class Faithfulness
             expandedClasses.Clear();
             for (var k = first; k <= last; k++)
             {
-                var replaced = rank < (long)k * stride;
+                using var threshold = ((long)k * stride).ToScalar();
+                var replaced = rank.lt(threshold);
                 perturbed.Add(where(replaced, finish, start));
                 expandedClasses.AddRange(classes);
             }

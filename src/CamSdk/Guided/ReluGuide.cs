@@ -121,7 +121,7 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
             if (arriving.Count == 1 && arriving[0] is { IsInvalid: false } g && output.requires_grad)
             {
                 outputs.Add(output);
-                gradients.Add(g.clamp_min(0));
+                gradients.Add(g.clamp_min(Scalars.Of(0)));
             }
         }
 
@@ -192,7 +192,7 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
         using var noGrad = torch.no_grad();
         var values = input.detach();
         if (values.min().to(torch.float64).item<double>() < 0 || !(values.max().to(torch.float64).item<double>() > 0)
-            || values.eq(0).to(torch.float32).mean().item<float>() < 0.25f)
+            || values.eq(Scalars.Of(0)).to(torch.float32).mean().item<float>() < 0.25f)
         {
             return;
         }

@@ -92,9 +92,9 @@ public static class CamPictures
         ArgumentNullException.ThrowIfNull(gradients);
         using var scope = torch.NewDisposeScope();
         var x = gradients.detach().to(torch.float64).cpu();
-        var standardised = (x - x.mean()) / (x.std(unbiased: false) + 1e-5);
-        var shown = ((standardised * 0.1) + 0.5).clamp(0, 1);
-        var bytes = (shown * 255).to(torch.float32).floor().to(torch.uint8).expand(3, -1, -1).permute(1, 2, 0).contiguous();
+        var standardised = (x - x.mean()) / x.std(unbiased: false).Plus(Scalars.Of(1e-5));
+        var shown = standardised.mul(Scalars.Of(0.1)).Plus(Scalars.Of(0.5)).clamp(Scalars.Of(0), Scalars.Of(1));
+        var bytes = shown.mul(Scalars.Of(255)).to(torch.float32).floor().to(torch.uint8).expand(3, -1, -1).permute(1, 2, 0).contiguous();
         return new RgbImage((int)x.shape[2], (int)x.shape[1], bytes.data<byte>().ToArray());
     }
 

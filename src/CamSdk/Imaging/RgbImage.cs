@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
+using CamSdk.Internal;
 using SkiaSharp;
 using TorchSharp;
 
@@ -178,7 +179,7 @@ public sealed class RgbImage
         }
 
         using var scope = torch.NewDisposeScope();
-        var hwc = (image.detach().to(torch.float32).clamp(0, 1) * 255).round().to(torch.uint8).expand(3, -1, -1).permute(1, 2, 0).contiguous().cpu();
+        var hwc = image.detach().to(torch.float32).clamp(Scalars.Of(0), Scalars.Of(1)).mul(Scalars.Of(255)).round().to(torch.uint8).expand(3, -1, -1).permute(1, 2, 0).contiguous().cpu();
         return new RgbImage((int)image.shape[2], (int)image.shape[1], hwc.data<byte>().ToArray());
     }
 
@@ -188,7 +189,7 @@ public sealed class RgbImage
     {
         using var scope = torch.NewDisposeScope();
         var hwc = torch.tensor(Pixels, torch.uint8).reshape(Height, Width, 3);
-        return (hwc.permute(2, 0, 1).to(torch.float32) / 255).MoveToOuterDisposeScope();
+        return hwc.permute(2, 0, 1).to(torch.float32).div(Scalars.Of(255)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Encodes the image as PNG.</summary>

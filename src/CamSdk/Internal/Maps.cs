@@ -15,7 +15,7 @@ internal static class Maps
         using var min = maps.amin([-2L, -1L], keepdim: true);
         using var shifted = maps - min;
         using var max = shifted.amax([-2L, -1L], keepdim: true);
-        using var denominator = max + NormalisationEpsilon;
+        using var denominator = max.Plus(Scalars.Of(NormalisationEpsilon));
         return shifted / denominator;
     }
 
@@ -37,9 +37,10 @@ internal static class Maps
         var sum = torch.zeros(1, dtype: layerMaps[0].dtype, device: layerMaps[0].device);
         foreach (var map in layerMaps)
         {
-            sum = sum + Resize(MinMaxScale(map), height, width).clamp_min(0);
+            sum = sum.Plus(Resize(MinMaxScale(map), height, width).clamp_min(Scalars.Of(0)));
         }
 
-        return MinMaxScale(sum / layerMaps.Count).MoveToOuterDisposeScope();
+        using var layers = layerMaps.Count.ToScalar();
+        return MinMaxScale(sum.div(layers)).MoveToOuterDisposeScope();
     }
 }

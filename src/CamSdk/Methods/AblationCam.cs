@@ -64,7 +64,8 @@ public sealed class AblationCam : ChannelWeightCamMethod
             shape[0] = count;
             shape[dimension] = channels;
             var mask = identity[first..(first + count)].reshape(shape);
-            return capture.ScoreWithLayerOutputs(n, row.unsqueeze(0).masked_fill(mask, ablationValues[n]));
+            using var value = ablationValues[n].ToScalar();
+            return capture.ScoreWithLayerOutputs(n, row.unsqueeze(0).masked_fill(mask, value));
         });
         var original = capture.Scores.to_type(scores.dtype).unsqueeze(1);
         return ((original - scores) / original).MoveToOuterDisposeScope();

@@ -1,4 +1,5 @@
 using System;
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk.Methods;
@@ -17,7 +18,7 @@ public sealed class GradCamElementWise : CamMethod
     {
         ArgumentNullException.ThrowIfNull(capture);
         using var product = capture.Gradients * capture.Activations;
-        using var positive = product.clamp_min(0);
+        using var positive = product.clamp_min(Scalars.Of(0));
         return SumOrProject(positive, eigenSmooth);
     }
 }

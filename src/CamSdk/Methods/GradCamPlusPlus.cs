@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk.Methods;
@@ -25,8 +26,8 @@ public sealed class GradCamPlusPlus : ChannelWeightCamMethod
         var squared = grads * grads;
         var cubed = squared * grads;
         var sumActivations = capture.Activations.sum([2L, 3L], keepdim: true);
-        var alpha = squared / (2 * squared + sumActivations * cubed + 1e-6);
-        alpha = torch.where(grads != 0, alpha, torch.zeros_like(alpha));
-        return (grads.clamp_min(0) * alpha).sum([2L, 3L]).MoveToOuterDisposeScope();
+        var alpha = squared / squared.mul(Scalars.Of(2)).Plus(sumActivations * cubed).Plus(Scalars.Of(1e-6));
+        alpha = torch.where(grads.ne(Scalars.Of(0)), alpha, torch.zeros_like(alpha));
+        return (grads.clamp_min(Scalars.Of(0)) * alpha).sum([2L, 3L]).MoveToOuterDisposeScope();
     }
 }

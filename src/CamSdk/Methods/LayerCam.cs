@@ -1,4 +1,5 @@
 using System;
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk.Methods;
@@ -21,7 +22,7 @@ public sealed class LayerCam : CamMethod
     protected internal override torch.Tensor ComputeMaps(CamCapture capture, bool eigenSmooth)
     {
         ArgumentNullException.ThrowIfNull(capture);
-        using var positive = capture.Gradients.clamp_min(0);
+        using var positive = capture.Gradients.clamp_min(Scalars.Of(0));
         using var weighted = positive * capture.Activations;
         return SumOrProject(weighted, eigenSmooth);
     }

@@ -53,7 +53,7 @@ public sealed class ScoreCam : ChannelWeightCamMethod
                 capture.Activations[n..(n + 1), first..(first + count)], size, mode: torch.InterpolationMode.Bilinear, align_corners: AlignCorners)[0];
             var min = upsampled.amin([1L, 2L], keepdim: true);
             var max = upsampled.amax([1L, 2L], keepdim: true);
-            var masks = probability ? (upsampled - min) / (max - min) : (upsampled - min) / (max - min + 1e-8);
+            var masks = probability ? (upsampled - min) / (max - min) : (upsampled - min) / (max - min).Plus(Scalars.Of(1e-8));
             var batchScores = capture.ScoreInputs(n, input[n].unsqueeze(0) * masks.unsqueeze(1), probability);
             // The authors skip channels whose upsampled activation is constant (their mask would be 0/0).
             return probability ? torch.where((max == min).reshape(count), torch.zeros_like(batchScores), batchScores) : batchScores;

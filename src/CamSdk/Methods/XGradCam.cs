@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk.Methods;
@@ -17,6 +18,6 @@ public sealed class XGradCam : ChannelWeightCamMethod
         using var scope = torch.NewDisposeScope();
         var activations = capture.Activations;
         var sum = activations.sum([2L, 3L], keepdim: true);
-        return (capture.Gradients * activations / (sum + 1e-7)).sum([2L, 3L]).MoveToOuterDisposeScope();
+        return (capture.Gradients * activations / sum.Plus(Scalars.Of(1e-7))).sum([2L, 3L]).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -42,6 +43,6 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         var x = relu.call(bn1.call(conv1.call(input)));
         x = bn2.call(conv2.call(x));
         var identity = downsample is null ? input : downsample.call(input);
-        return relu.call(x.add_(identity));
+        return relu.call(x.add_(identity, Scalars.Of(1)));
     }
 }

@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -47,6 +48,6 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
         x = relu.call(bn2.call(conv2.call(x)));
         x = bn3.call(conv3.call(x));
         var identity = downsample is null ? input : downsample.call(input);
-        return relu.call(x.add_(identity));
+        return relu.call(x.add_(identity, Scalars.Of(1)));
     }
 }

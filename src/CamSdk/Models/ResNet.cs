@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -164,8 +165,8 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
                     nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
                     break;
                 case BatchNorm2d bn:
-                    nn.init.constant_(bn.weight, 1);
-                    nn.init.constant_(bn.bias, 0);
+                    nn.init.constant_(bn.weight, Scalars.Of(1));
+                    nn.init.constant_(bn.bias, Scalars.Of(0));
                     break;
             }
         }

@@ -142,7 +142,7 @@ public static class ShapesNetTrainer
         {
             var stepsPerEpoch = (options.TrainingImages + options.BatchSize - 1) / options.BatchSize;
             var steps = stepsPerEpoch * options.Epochs;
-            using var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
+            using var optimizer = new HeldScalarAdam(model.parameters(), options.LearningRate);
             var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, steps);
             var (losses, accuracies) = (new List<double>(), new List<double>());
             var order = new Random(options.Seed);
@@ -161,6 +161,7 @@ public static class ShapesNetTrainer
                     // Images are drawn on this thread, not prefetched on another: TorchSharp passes temporary Scalars to
                     // native calls without keeping them alive, so a garbage collection that another thread's allocations
                     // start mid-call can free one in use (seen as "argument alpha must not be a floating point number").
+                    // CamSdk's own code holds its Scalars (Internal/Scalars.cs, HeldScalarAdam); TorchSharp's modules may not.
                     var images = TrainingImages(data, batches[b], options, labels);
                     using var scope = NewDisposeScope();
                     var (inputs, targets) = (ShapesNet.Preprocessor.ToBatch(images.Images), tensor(images.Labels));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -90,11 +91,11 @@ public sealed partial class Vgg : nn.Module<Tensor, Tensor>
             {
                 case Conv2d conv:
                     nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
-                    nn.init.constant_(conv.bias, 0);
+                    nn.init.constant_(conv.bias, Scalars.Of(0));
                     break;
                 case Linear linear:
                     nn.init.normal_(linear.weight, 0, 0.01);
-                    nn.init.constant_(linear.bias, 0);
+                    nn.init.constant_(linear.bias, Scalars.Of(0));
                     break;
             }
         }

@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -133,7 +134,7 @@ public sealed class HalfSplit : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => cat([input * left, input * (1 - left)], 1);
+    public override Tensor forward(Tensor input) => cat([input * left, input * left.neg().Plus(Scalars.Of(1))], 1);
 }
 
 /// <summary>features = identity, then global average pooling and a linear layer with weights the test sets.</summary>
@@ -149,7 +150,7 @@ public sealed class IdentityGapNet : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             fc.weight!.copy_(tensor(weights, dtype: float64));
-            fc.bias!.fill_(0.25);
+            fc.bias!.fill_(Scalars.Of(0.25));
         }
 
         RegisterComponents();

@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -53,7 +54,7 @@ public sealed class ReferenceVit : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         var tokens = patch.call(input).flatten(2).transpose(1, 2);
-        tokens = cat([cls.expand(tokens.shape[0], -1, -1), tokens], 1) + pos;
+        tokens = cat([cls.expand(tokens.shape[0], -1, -1), tokens], 1).Plus(pos);
         return head.call(norm.call(block2.call(block1.call(tokens)))[.., 0]);
     }
 }
@@ -75,7 +76,7 @@ public sealed class ReferenceBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        var mixed = input + mix.call(input.transpose(1, 2)).transpose(1, 2);
-        return mixed + nn.functional.gelu(mlp.call(norm.call(mixed)));
+        var mixed = input.Plus(mix.call(input.transpose(1, 2)).transpose(1, 2));
+        return mixed.Plus(nn.functional.gelu(mlp.call(norm.call(mixed))));
     }
 }
