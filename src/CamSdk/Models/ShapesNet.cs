@@ -67,5 +67,5 @@ public sealed partial class ShapesNet : nn.Module<Tensor, Tensor>
     }
 
     private static Sequential Block(int input, int output, int stride) =>
-        nn.Sequential(nn.Conv2d(input, output, 3, stride: stride, padding: 1, bias: false), nn.BatchNorm2d(output), nn.ReLU());
+        nn.Sequential(nn.Conv2d(input, output, 3, stride: stride, padding: 1, bias: false), new HeldScalarBatchNorm2d(output), nn.ReLU());
 }

@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using CamSdk.Models;
 using CamSdk.Tests.Support;
 using TorchSharp;
@@ -5,8 +6,8 @@ using static TorchSharp.torch;
 
 namespace CamSdk.Tests;
 
-/// <summary>The trainer's Adam holds its Scalars and is otherwise TorchSharp's Adam, to the bit.</summary>
-public sealed class HeldScalarAdamTests
+/// <summary>The trainer's Adam and ShapesNet's batch norm hold their Scalars and are otherwise TorchSharp's, to the bit.</summary>
+public sealed class HeldScalarTrainingTests
 {
     [Fact]
     public void StepsAreBitForBitThoseOfTorchSharpsAdamUnderACosineSchedule()
@@ -48,5 +49,38 @@ public sealed class HeldScalarAdamTests
         }
 
         Assert.All(reference.parameters().Zip(initial), p => Assert.False(p.First.allclose(p.Second, rtol: 0, atol: 0), "a parameter never moved"));
+    }
+
+    [Fact]
+    public void BatchNormIsBitForBitTorchSharpsInTrainingAndEvaluation()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(11);
+        var reference = nn.BatchNorm2d(4);
+        using (no_grad())
+        {
+            reference.weight.copy_(randn([4], generator: generator));
+            reference.bias!.copy_(randn([4], generator: generator));
+        }
+
+        var held = new HeldScalarBatchNorm2d(4);
+        held.load_state_dict(reference.state_dict());
+        Assert.Equal(reference.state_dict().Keys.Order(), held.state_dict().Keys.Order());
+        for (var batch = 1; batch <= 3; batch++)
+        {
+            var input = randn([2, 4, 5, 5], generator: generator).mul(Scalars.Of(3));
+            Assert.True(reference.call(input).allclose(held.call(input), rtol: 0, atol: 0), $"training batch {batch}");
+            foreach (var name in new[] { "running_mean", "running_var", "num_batches_tracked" })
+            {
+                Assert.True(reference.state_dict()[name].allclose(held.state_dict()[name], rtol: 0, atol: 0), $"{name} after batch {batch}");
+            }
+        }
+
+        Assert.Equal(3L, held.num_batches_tracked!.item<long>());
+        reference.eval();
+        held.eval();
+        var last = randn([2, 4, 5, 5], generator: generator);
+        Assert.True(reference.call(last).allclose(held.call(last), rtol: 0, atol: 0), "evaluation");
+        Assert.Equal(3L, held.num_batches_tracked!.item<long>());
     }
 }
