@@ -145,9 +145,10 @@ namespace CamSdk.Cli
             var result = root.Parse(args);
             if (result.Errors.Count > 0)
             {
+                var terminal = TerminalOf(result);
                 foreach (var error in result.Errors)
                 {
-                    errors.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+                    terminal.Fail(error.Message);
                 }
 
                 errors.MarkupLine("Run [bold]camsdk explain --help[/], [bold]camsdk evaluate --help[/], [bold]camsdk sanity --help[/] or [bold]camsdk faithfulness --help[/] for the options.");

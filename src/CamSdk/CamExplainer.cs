@@ -282,10 +282,10 @@ public sealed class CamExplainer
             {
                 maps = method.ComputeMaps(capture, Options.EigenSmooth);
             }
-            catch (Exception e) when (e is not CamException and not OperationCanceledException and not OutOfMemoryException)
+            catch (Exception e) when (Failures.IsWrapped(e))
             {
                 throw new CamException(
-                    $"The method {method.Name} threw {e.GetType().Name} at the layer '{capture.LayerName}': {e.Message.Split('\n')[0].Trim()} " +
+                    $"The method {method.Name} threw {e.GetType().Name} at the layer '{capture.LayerName}': {Failures.FirstLine(e)} " +
                     "The failure is in the method's own code (a custom CamMethod, or its options), not in the input.",
                     e);
             }

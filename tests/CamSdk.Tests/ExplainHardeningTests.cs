@@ -132,8 +132,9 @@ public sealed class ExplainHardeningTests
         Assert.Throws<CamTargetException>(() => explainer.Explain(input, softmaxAcrossTheBatch));
 
         // Per-image scores, however non-linear, pass, and give each image its own map.
-        using var margin = explainer.Explain(input, CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.select(1, 0).pow(Scalars.Of(2))));
-        using var single = explainer.Explain(input[1].unsqueeze(0), CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.select(1, 0).pow(Scalars.Of(2))));
+        var perImage = CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.select(1, 0).pow(Scalars.Of(2)));
+        using var margin = explainer.Explain(input, perImage);
+        using var single = explainer.Explain(input[1].unsqueeze(0), perImage);
         Assert.True(Tensors.MaxAbsDifference(margin.Heatmaps[1], single.Heatmaps[0]) < 1e-5);
         Assert.True(model.training);
     }

@@ -22,9 +22,9 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly int Mutations = int.TryParse(Environment.GetEnvironmentVariable("CAMSDK_FUZZ_MUTATIONS"), out var n) && n > 0 ? n : 300;
     private static readonly int SeedOffset = int.TryParse(Environment.GetEnvironmentVariable("CAMSDK_FUZZ_SEED"), out var s) ? s : 0;
-    private readonly string _directory = Directory.CreateTempSubdirectory("camsdk-fuzz-").FullName;
+    private readonly TemporaryFolder _folder = new("camsdk-fuzz-");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _folder.Dispose();
 
     /// <summary>One mutation of a file, chosen and applied from the random source.</summary>
     private static (byte[] Bytes, string Description) Mutate(byte[] original, Random random)
@@ -125,7 +125,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void MutatedNpyFilesParseOrAreRefused()
     {
-        var path = Path.Combine(_directory, "batch.npy");
+        var path = _folder.PathOf("batch.npy");
         using (var batch = randn(2, 3, 4, 4))
         {
             Npy.Write(path, batch);
@@ -154,14 +154,14 @@ public sealed class FuzzTests(ITestOutputHelper output) : IDisposable
     {
         manual_seed(6);
         var model = new SmallCnn(classes: 3);
-        var pth = Path.Combine(_directory, "seed.pth");
-        var safetensors = Path.Combine(_directory, "seed.safetensors");
-        var dat = Path.Combine(_directory, "seed.dat");
+        var pth = _folder.PathOf("seed.pth");
+        var safetensors = _folder.PathOf("seed.safetensors");
+        var dat = _folder.PathOf("seed.dat");
         PyTorchPickler.PickleStateDict(pth, model.state_dict());
         Safetensors.SaveStateDict(safetensors, model.state_dict());
         model.save(dat);
         var target = new SmallCnn(classes: 3);
-        var file = Path.Combine(_directory, "mutated");
+        var file = _folder.PathOf("mutated");
         var (loaded, refused) = Fuzz([("pth", File.ReadAllBytes(pth)), ("safetensors", File.ReadAllBytes(safetensors)), ("dat", File.ReadAllBytes(dat))], 1003, (bytes, _) =>
         {
             File.WriteAllBytes(file, bytes);

@@ -10,28 +10,21 @@ public sealed class ImagingTests : IDisposable
     // A 3×2 image: red, green, blue / white, black, (10, 200, 90).
     private static readonly byte[] Known = [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 10, 200, 90];
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("camsdk-images-").FullName;
+    private readonly TemporaryFolder _folder = new("camsdk-images-");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private string Write(string name, byte[] data)
-    {
-        var path = Path.Combine(_directory, name);
-        File.WriteAllBytes(path, data);
-        return path;
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void PngAndBmpRoundTripExactly()
     {
         foreach (var (name, data) in new[] { ("known.png", ImageFiles.Encode(3, 2, Known, SKEncodedImageFormat.Png)), ("known.bmp", ImageFiles.Bmp(3, 2, Known)) })
         {
-            var image = RgbImage.Load(Write(name, data));
+            var image = RgbImage.Load(_folder.Write(name, data));
             Assert.Equal((3, 2), (image.Width, image.Height));
             Assert.Equal(Known, image.Pixels);
         }
 
-        var saved = Path.Combine(_directory, "saved.png");
+        var saved = _folder.PathOf("saved.png");
         new RgbImage(3, 2, Known).SavePng(saved);
         Assert.Equal(Known, RgbImage.Load(saved).Pixels);
     }
@@ -49,7 +42,7 @@ public sealed class ImagingTests : IDisposable
             (pixels[i * 3], pixels[(i * 3) + 1], pixels[(i * 3) + 2]) = ((byte)r, (byte)g, (byte)b);
         }
 
-        var image = RgbImage.Load(Write(name, ImageFiles.Encode(16, 16, pixels, format, 100)));
+        var image = RgbImage.Load(_folder.Write(name, ImageFiles.Encode(16, 16, pixels, format, 100)));
         Assert.Equal((16, 16), (image.Width, image.Height));
         Assert.Equal((200, 40, 90), ((int)image[2, 5].R, (int)image[2, 5].G, (int)image[2, 5].B), new Near(8));
         Assert.Equal((20, 180, 240), ((int)image[13, 9].R, (int)image[13, 9].G, (int)image[13, 9].B), new Near(8));
@@ -58,15 +51,15 @@ public sealed class ImagingTests : IDisposable
     [Fact]
     public void GrayscaleRgbaAndSixteenBitPngBecomeRgb()
     {
-        var gray = RgbImage.Load(Write("gray.png", ImageFiles.Png(2, 1, colorType: 0, bitDepth: 8, [0, 77])));
+        var gray = RgbImage.Load(_folder.Write("gray.png", ImageFiles.Png(2, 1, colorType: 0, bitDepth: 8, [0, 77])));
         Assert.Equal(new byte[] { 0, 0, 0, 77, 77, 77 }, gray.Pixels);
 
         // Alpha is dropped: the stored colour of a half-transparent pixel is kept (PIL's convert("RGB")).
-        var rgba = RgbImage.Load(Write("rgba.png", ImageFiles.Png(2, 1, colorType: 6, bitDepth: 8, [10, 20, 30, 255, 200, 100, 50, 128])));
+        var rgba = RgbImage.Load(_folder.Write("rgba.png", ImageFiles.Png(2, 1, colorType: 6, bitDepth: 8, [10, 20, 30, 255, 200, 100, 50, 128])));
         Assert.Equal(new byte[] { 10, 20, 30, 200, 100, 50 }, rgba.Pixels);
 
         // 16-bit samples become 8-bit: 0xFFFF → 255, 0x0000 → 0, 0x8080 → 128.
-        var deep = RgbImage.Load(Write("deep.png", ImageFiles.Png(1, 1, colorType: 2, bitDepth: 16, [0xFFFF, 0x0000, 0x8080])));
+        var deep = RgbImage.Load(_folder.Write("deep.png", ImageFiles.Png(1, 1, colorType: 2, bitDepth: 16, [0xFFFF, 0x0000, 0x8080])));
         Assert.Equal(new byte[] { 255, 0, 128 }, deep.Pixels);
     }
 
@@ -88,7 +81,7 @@ public sealed class ImagingTests : IDisposable
         }
 
         var jpeg = ImageFiles.WithExifOrientation(ImageFiles.Encode(24, 16, pixels, SKEncodedImageFormat.Jpeg), orientation);
-        var image = RgbImage.Load(Write($"exif{orientation}.jpg", jpeg));
+        var image = RgbImage.Load(_folder.Write($"exif{orientation}.jpg", jpeg));
         Assert.Equal((width * 8, height * 8), (image.Width, image.Height));
         // Where the stored top-left block is displayed.
         var (bx, by) = orientation switch { 6 => (width * 8 - 4, 4), 3 => (width * 8 - 4, height * 8 - 4), _ => (4, height * 8 - 4) };
@@ -100,17 +93,17 @@ public sealed class ImagingTests : IDisposable
     public void TruncatedAndForeignFilesNameTheFile()
     {
         var png = ImageFiles.Encode(16, 16, new byte[16 * 16 * 3], SKEncodedImageFormat.Png);
-        var truncated = Write("truncated.png", png[..(png.Length / 2)]);
+        var truncated = _folder.Write("truncated.png", png[..(png.Length / 2)]);
         var error = Assert.Throws<CamImageException>(() => RgbImage.Load(truncated));
         Assert.Contains(truncated, error.Message);
         Assert.Contains("truncated", error.Message);
 
-        var text = Write("notes.jpg", "not an image"u8.ToArray());
+        var text = _folder.Write("notes.jpg", "not an image"u8.ToArray());
         error = Assert.Throws<CamImageException>(() => RgbImage.Load(text));
         Assert.Contains(text, error.Message);
         Assert.Contains("not an image", error.Message);
 
-        error = Assert.Throws<CamImageException>(() => RgbImage.Load(Path.Combine(_directory, "absent.png")));
+        error = Assert.Throws<CamImageException>(() => RgbImage.Load(_folder.PathOf("absent.png")));
         Assert.Contains("does not exist", error.Message);
     }
 

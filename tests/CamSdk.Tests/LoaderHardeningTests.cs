@@ -16,16 +16,9 @@ namespace CamSdk.Tests;
 /// </summary>
 public sealed class LoaderHardeningTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("camsdk-hostile-").FullName;
+    private readonly TemporaryFolder _folder = new("camsdk-hostile-");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private string Write(string name, byte[] bytes)
-    {
-        var path = Path.Combine(_directory, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    public void Dispose() => _folder.Dispose();
 
     // ---- images ----
 
@@ -36,7 +29,7 @@ public sealed class LoaderHardeningTests : IDisposable
     [InlineData(100000u, 100000u)]
     public void ImagesDeclaringTooManyPixelsAreRefusedFromTheirHeader(uint width, uint height)
     {
-        var path = Write("bomb.png", ImageFiles.PngDeclaring(width, height));
+        var path = _folder.Write("bomb.png", ImageFiles.PngDeclaring(width, height));
         var before = GC.GetTotalAllocatedBytes(precise: true);
         var error = Assert.Throws<CamImageException>(() => RgbImage.Load(path));
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
@@ -108,9 +101,9 @@ public sealed class LoaderHardeningTests : IDisposable
     [Fact]
     public void ADirectoryIsNamedAsADirectory()
     {
-        Assert.Contains("is a directory", Assert.Throws<CamImageException>(() => RgbImage.Load(_directory)).Message);
-        Assert.Contains("is a directory", Assert.Throws<CamWeightsException>(() => ModelWeights.Load(ResNet.ResNet18(3), _directory)).Message);
-        Assert.Contains("is a directory", Assert.Throws<CamInputException>(() => Npy.Read(_directory)).Message);
+        Assert.Contains("is a directory", Assert.Throws<CamImageException>(() => RgbImage.Load(_folder.Path)).Message);
+        Assert.Contains("is a directory", Assert.Throws<CamWeightsException>(() => ModelWeights.Load(ResNet.ResNet18(3), _folder.Path)).Message);
+        Assert.Contains("is a directory", Assert.Throws<CamInputException>(() => Npy.Read(_folder.Path)).Message);
     }
 
     // ---- .npy ----
@@ -229,7 +222,7 @@ public sealed class LoaderHardeningTests : IDisposable
             model.named_parameters().Single(p => p.name == "fc.weight").parameter.fill_(Scalars.Of(1234.5));
         }
 
-        var path = Path.Combine(_directory, "flipped.pth");
+        var path = _folder.PathOf("flipped.pth");
         PyTorchPickler.PickleStateDict(path, model.state_dict());
         var bytes = Stored(File.ReadAllBytes(path));
         File.WriteAllBytes(path, bytes);
@@ -268,7 +261,7 @@ public sealed class LoaderHardeningTests : IDisposable
     [InlineData(new byte[] { 0x80, 2, (byte)'K', 7, (byte)'.' }, "holds a number")]
     public void ATorchSaveOfSomethingElseSaysWhatItHolds(byte[] pickle, string expected)
     {
-        var path = Write("other.pth", TorchSaveArchive(pickle));
+        var path = _folder.Write("other.pth", TorchSaveArchive(pickle));
         var error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(ResNet.ResNet18(3), path));
         Assert.Contains(expected, error.Message);
         Assert.Contains("only state dicts", error.Message);
@@ -279,7 +272,7 @@ public sealed class LoaderHardeningTests : IDisposable
     public void AWholePickledModelIsNamed()
     {
         var pickle = Encoding.Latin1.GetBytes("\u0080\u0002ctorchvision.models.resnet\nResNet\nq\u0000)\u0081q\u0001}q\u0002b.");
-        var path = Write("model.pth", TorchSaveArchive(pickle));
+        var path = _folder.Write("model.pth", TorchSaveArchive(pickle));
         var error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(ResNet.ResNet18(3), path));
         Assert.Contains("a whole pickled model (torchvision.models.resnet.ResNet)", error.Message);
         Assert.Contains("torch.save(model.state_dict(), path)", error.Message);
@@ -290,7 +283,7 @@ public sealed class LoaderHardeningTests : IDisposable
     {
         // {'a': foo.bar.Baz(1)}: Razorvine cannot build a class that takes arguments, and CamSdk never runs one.
         var pickle = Encoding.Latin1.GetBytes("\u0080\u0002}X\u0001\u0000\u0000\u0000acfoo.bar\nBaz\nK\u0001\u0085Rs.");
-        var path = Write("objects.pth", TorchSaveArchive(pickle));
+        var path = _folder.Write("objects.pth", TorchSaveArchive(pickle));
         var error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(ResNet.ResNet18(3), path));
         Assert.Contains("foo.bar.Baz", error.Message);
         Assert.DoesNotContain("IObjectConstructor", error.Message);
@@ -315,7 +308,7 @@ public sealed class LoaderHardeningTests : IDisposable
     [InlineData("[0,8]", "[8,12]", 12, "F9", "the dtype 'F9'")]
     public void SafetensorsHeadersAreCheckedAgainstTheFormat(string a, string b, int dataBytes, string dtype, string? expected)
     {
-        var path = Write("model.safetensors", Safetensors(a, b, dataBytes, dtype));
+        var path = _folder.Write("model.safetensors", Safetensors(a, b, dataBytes, dtype));
         if (expected is null)
         {
             Assert.Equal(new long[] { 2 }, ModelWeights.ReadShapes(path)["a"]);
@@ -332,7 +325,7 @@ public sealed class LoaderHardeningTests : IDisposable
     {
         var model = TorchSharp.torch.nn.Linear(2, 1);
         var state = new Dictionary<string, TorchSharp.torch.Tensor> { ["weight"] = ones(1, 2, dtype: ScalarType.Int32), ["bias"] = zeros(1) };
-        var path = Path.Combine(_directory, "ints.safetensors");
+        var path = _folder.PathOf("ints.safetensors");
         TorchSharp.PyBridge.Safetensors.SaveStateDict(path, state);
         var error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(model, path));
         Assert.Contains("1 key(s) of another kind of element type: weight (file Int32, model Float32)", error.Message);
@@ -350,7 +343,7 @@ public sealed class LoaderHardeningTests : IDisposable
             parameters["layer1.0.conv1.weight"][0, 0, 0, 0] = float.PositiveInfinity;
         }
 
-        var path = Path.Combine(_directory, "nan.pth");
+        var path = _folder.PathOf("nan.pth");
         PyTorchPickler.PickleStateDict(path, model.state_dict());
         var error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(ResNet.ResNet18(3), path));
         Assert.Contains("2 tensor(s)", error.Message);

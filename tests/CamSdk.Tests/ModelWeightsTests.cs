@@ -9,11 +9,9 @@ namespace CamSdk.Tests;
 
 public sealed class ModelWeightsTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("camsdk-weights-").FullName;
+    private readonly TemporaryFolder _folder = new("camsdk-weights-");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_directory, name);
+    public void Dispose() => _folder.Dispose();
 
     private static ResNet Trained(int seed)
     {
@@ -34,7 +32,7 @@ public sealed class ModelWeightsTests : IDisposable
     public void TorchSaveStateDictLoadsAndKeepsRequiresGrad()
     {
         var source = Trained(1);
-        var path = PathOf("model.weights"); // recognised by content, not by extension
+        var path = _folder.PathOf("model.weights"); // recognised by content, not by extension
         PyTorchPickler.PickleStateDict(path, source.state_dict());
 
         var target = Trained(2);
@@ -68,7 +66,7 @@ public sealed class ModelWeightsTests : IDisposable
             file = new Hashtable { [wrapper] = state, ["epoch"] = 12 };
         }
 
-        var path = PathOf("checkpoint.pt");
+        var path = _folder.PathOf("checkpoint.pt");
         PyTorchPickler.PickleStateDict(path, file);
         var target = Trained(4);
         ModelWeights.Load(target, path);
@@ -82,7 +80,7 @@ public sealed class ModelWeightsTests : IDisposable
     public void SafetensorsLoadInEachFloatType(ScalarType type, double tolerance)
     {
         var source = Trained(5);
-        var path = PathOf("model.safetensors");
+        var path = _folder.PathOf("model.safetensors");
         using (var scope = NewDisposeScope())
         {
             var state = source.state_dict().ToDictionary(e => e.Key, e => e.Value.is_floating_point() ? e.Value.to(type) : e.Value);
@@ -100,7 +98,7 @@ public sealed class ModelWeightsTests : IDisposable
     public void TorchSharpDatLoads()
     {
         var source = Trained(7);
-        var path = PathOf("model.dat");
+        var path = _folder.PathOf("model.dat");
         source.save(path);
         var target = Trained(8);
         Assert.Equal(WeightsFormat.TorchSharp, ModelWeights.Load(target, path).Format);
@@ -110,7 +108,7 @@ public sealed class ModelWeightsTests : IDisposable
     [Fact]
     public void AnotherModelsWeightsNameTheMismatchedKeysBeforeCopyingAnything()
     {
-        var path = PathOf("resnet34.pth");
+        var path = _folder.PathOf("resnet34.pth");
         PyTorchPickler.PickleStateDict(path, ResNet.ResNet34(numClasses: 5).state_dict());
         var target = Trained(9);
         var before = target.state_dict().ToDictionary(e => e.Key, e => e.Value.clone());
@@ -131,7 +129,7 @@ public sealed class ModelWeightsTests : IDisposable
     {
         var source = Trained(10);
         var state = source.state_dict().Where(e => !e.Key.StartsWith("fc.", StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value);
-        var path = PathOf("headless.safetensors");
+        var path = _folder.PathOf("headless.safetensors");
         Safetensors.SaveStateDict(path, state);
         var error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(Trained(11), path));
         Assert.Contains("2 key(s) missing from the file: fc.weight ([7, 512]), fc.bias ([7])", error.Message);
@@ -149,7 +147,7 @@ public sealed class ModelWeightsTests : IDisposable
     public void TruncatedFilesFailWithTheFileName(string name)
     {
         var source = Trained(13);
-        var path = PathOf(name);
+        var path = _folder.PathOf(name);
         switch (Path.GetExtension(name))
         {
             case ".pth": PyTorchPickler.PickleStateDict(path, source.state_dict()); break;
@@ -167,25 +165,25 @@ public sealed class ModelWeightsTests : IDisposable
     [Fact]
     public void UnknownAndLegacyFormatsSayWhatToDo()
     {
-        var text = PathOf("notes.pth");
+        var text = _folder.PathOf("notes.pth");
         File.WriteAllText(text, "these are not weights\n");
         var error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(Trained(15), text));
         Assert.Contains("is not a weights file", error.Message);
         Assert.Contains("torch.save(model.state_dict(), path)", error.Message);
 
-        var legacy = PathOf("legacy.pth");
+        var legacy = _folder.PathOf("legacy.pth");
         File.WriteAllBytes(legacy, [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
         error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(Trained(16), legacy));
         Assert.Contains("legacy serialisation", error.Message);
 
-        error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(Trained(17), PathOf("absent.pth")));
+        error = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(Trained(17), _folder.PathOf("absent.pth")));
         Assert.Contains("does not exist", error.Message);
     }
 
     [Fact]
     public void ShapesCanBeReadWithoutAModel()
     {
-        var path = PathOf("model.pth");
+        var path = _folder.PathOf("model.pth");
         PyTorchPickler.PickleStateDict(path, Trained(18).state_dict());
         var shapes = ModelWeights.ReadShapes(path);
         Assert.Equal(122, shapes.Count);

@@ -124,7 +124,7 @@ internal static class Checks
         ObjectDisposedException.ThrowIf(images.IsInvalid, images);
         if (images.dim() != 4 || images.shape[0] == 0)
         {
-            throw new ArgumentException($"Give the images as one N × C × H × W batch with at least one image, not a tensor of shape [{string.Join(", ", images.shape)}].", name);
+            throw new ArgumentException($"Give the images as one N × C × H × W batch with at least one image, not a tensor of shape {Shapes.Format(images.shape)}.", name);
         }
     }
 }

@@ -79,9 +79,9 @@ internal static class Explanation
         {
             output = model.call(input);
         }
-        catch (Exception e) when (e is not CamException and not OperationCanceledException and not OutOfMemoryException)
+        catch (Exception e) when (Failures.IsWrapped(e))
         {
-            var reason = e.Message.Split('\n')[0].Trim();
+            var reason = Failures.FirstLine(e);
             if (e is InvalidOperationException && reason.Contains("empty handle", StringComparison.Ordinal))
             {
                 throw new CamModelException(

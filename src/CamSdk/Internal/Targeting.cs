@@ -23,10 +23,10 @@ internal static class Targeting
             {
                 classScores = head(output) ?? throw new CamTargetException("The class-score head returned null. Return the N×C class scores.");
             }
-            catch (Exception e) when (e is not CamException and not OperationCanceledException and not OutOfMemoryException)
+            catch (Exception e) when (Failures.IsWrapped(e))
             {
                 throw new CamTargetException(
-                    $"The class-score head (ExplainerOptions.ClassScores) threw {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()} " +
+                    $"The class-score head (ExplainerOptions.ClassScores) threw {Failures.Describe(e)} " +
                     $"It receives the model's output, of shape {Shapes.Format(output.shape)}, and must return the N×C class scores.",
                     e);
             }

@@ -5,6 +5,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Text;
+using System.Text.Json;
 using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.PyBridge;
@@ -148,7 +149,7 @@ public static class ModelWeights
         catch (Exception e) when (e is not CamException)
         {
             throw new CamWeightsException(
-                $"'{path}' could not be read as a {format} weights file: {e.Message.Split('\n')[0].Trim()} " +
+                $"'{path}' could not be read as a {format} weights file: {Failures.FirstLine(e)} " +
                 "The file may be truncated or corrupt: copy or save it again.",
                 e);
         }
@@ -229,17 +230,17 @@ public static class ModelWeights
         }
 
         var dataLength = length - 8 - (long)headerLength;
-        System.Text.Json.JsonElement root;
+        JsonElement root;
         try
         {
-            root = System.Text.Json.JsonDocument.Parse(header).RootElement;
+            root = JsonDocument.Parse(header).RootElement;
         }
-        catch (System.Text.Json.JsonException e)
+        catch (JsonException e)
         {
             throw BadSafetensors(path, $"its header is not valid JSON ({e.Message})");
         }
 
-        if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+        if (root.ValueKind != JsonValueKind.Object)
         {
             throw BadSafetensors(path, "its header is not a JSON object");
         }
@@ -249,10 +250,10 @@ public static class ModelWeights
         {
             var name = entry.Name;
             var value = entry.Value;
-            if (value.ValueKind != System.Text.Json.JsonValueKind.Object
-                || !value.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != System.Text.Json.JsonValueKind.String
-                || !value.TryGetProperty("shape", out var shape) || shape.ValueKind != System.Text.Json.JsonValueKind.Array
-                || !value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != System.Text.Json.JsonValueKind.Array || offsets.GetArrayLength() != 2)
+            if (value.ValueKind != JsonValueKind.Object
+                || !value.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String
+                || !value.TryGetProperty("shape", out var shape) || shape.ValueKind != JsonValueKind.Array
+                || !value.TryGetProperty("data_offsets", out var offsets) || offsets.ValueKind != JsonValueKind.Array || offsets.GetArrayLength() != 2)
             {
                 throw BadSafetensors(path, $"its entry '{name}' lacks a dtype, a shape or two data offsets");
             }

@@ -95,10 +95,10 @@ internal sealed class ScoreTarget : CamTarget
         {
             return _scoreFunction(output);
         }
-        catch (Exception e) when (e is not CamException and not OperationCanceledException and not OutOfMemoryException)
+        catch (Exception e) when (Failures.IsWrapped(e))
         {
             throw new CamTargetException(
-                $"The {_description} threw {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()} It receives the model's output, of shape " +
+                $"The {_description} threw {Failures.Describe(e)} It receives the model's output, of shape " +
                 $"{Shapes.Format(output.shape)}, and must return one score per image.",
                 e);
         }

@@ -6,11 +6,11 @@ namespace CamSdk.Tests.Support;
 /// <summary>Runs the <c>camsdk</c> command line in process, in a temporary folder, capturing what it prints.</summary>
 public abstract class CommandLineTests : IDisposable
 {
-    private readonly string _directory;
+    private readonly TemporaryFolder _folder;
 
     protected CommandLineTests(string prefix)
     {
-        _directory = Directory.CreateTempSubdirectory(prefix).FullName;
+        _folder = new TemporaryFolder(prefix);
     }
 
     /// <summary>Everything the last run printed, standard output and standard error interleaved.</summary>
@@ -24,11 +24,11 @@ public abstract class CommandLineTests : IDisposable
 
     public void Dispose()
     {
-        Directory.Delete(_directory, recursive: true);
+        _folder.Dispose();
         GC.SuppressFinalize(this);
     }
 
-    protected string PathOf(params string[] parts) => Path.Combine([_directory, .. parts]);
+    protected string PathOf(params string[] parts) => Path.Combine([_folder.Path, .. parts]);
 
     protected int Run(params string[] args)
     {
