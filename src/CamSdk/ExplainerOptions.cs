@@ -55,7 +55,8 @@ public sealed class ExplainerOptions
     /// <c>functional.relu</c>, a clamp at 0) beside its ReLU modules. No hook reaches a functional ReLU, so its gradient
     /// is not guided: the result is partly guided, as pytorch-grad-cam's would be. By default such a model is refused
     /// with a <see cref="CamModelException"/> naming the modules whose input looks like a functional ReLU's output
-    /// (non-negative, at least a quarter exact zeros, and not the output of any module).
+    /// (non-negative with exact zeros, not the output of any module, and with zeros that pass no gradient back, as only a
+    /// ReLU's zeros do: pooled, flattened or padded ReLU outputs are not mistaken for one).
     /// </summary>
     public bool AllowPartialGuidance { get; init; }
 }

@@ -90,7 +90,7 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
             throw new CamModelException(
                 $"The model seems to apply ReLUs functionally (x.relu(), functional.relu, a clamp at 0) beside its {_reluModules} ReLU module(s): " +
                 $"the input of {string.Join(", ", _functionalReluSuspects.Take(5).Select(n => $"'{n}'"))}{(_functionalReluSuspects.Count > 5 ? ", …" : string.Empty)} " +
-                "is non-negative with many exact zeros but is the output of no module. No hook reaches a functional ReLU, so Guided Backpropagation " +
+                "is non-negative, is the output of no module, and has zeros that pass no gradient back, as a ReLU's zeros do. No hook reaches a functional ReLU, so Guided Backpropagation " +
                 "would guide only the modules and return partly guided gradients (pytorch-grad-cam would, silently). Register each ReLU as a " +
                 "module and apply it with relu.call(x); or, if a partly guided result is what you want (or the flagged input is not a ReLU's " +
                 "output), set ExplainerOptions.AllowPartialGuidance = true.");
@@ -176,35 +176,71 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
     }
 
     /// <summary>
-    /// Flags a module whose input is non-negative, at least a quarter exact zeros, and no module's output. Most inputs
-    /// are a module's output object itself (no cost); the rest cost one reduction; only a suspect is compared, by
-    /// storage, with every module output (a view such as <c>flatten</c> shares its source's storage).
+    /// Flags a module whose input looks like the output of a ReLU that no hook reaches: non-negative, with exact zeros, the
+    /// output of no module, and with zeros that pass no gradient back.
     /// </summary>
+    /// <remarks>
+    /// The last test is what makes a ReLU a ReLU: where relu(y) is 0, its derivative is 0, so no gradient reaches the graph
+    /// from any of its zeros. Other ways to non-negative values with zeros pass gradient through their zeros: pooling or
+    /// averaging guided ReLU outputs (a dead channel pools to 0, and the mean's derivative is 1/n everywhere), shape
+    /// operations on them (flatten, view, reshape, squeeze, permute, a copy), padding a ReLU module's output. Most inputs are a
+    /// module's output object itself (no cost); the rest cost a few reductions; a view of a module's output is recognised by
+    /// its storage; only what remains costs one vector-Jacobian product, with weights in [1, 2) on the zeros so that no two
+    /// zeros' gradients cancel.
+    /// </remarks>
     private void Inspect(string name, torch.Tensor? input)
     {
         if (input is null || input.IsInvalid || _accountedHandles.Contains(input.Handle) || !input.is_floating_point()
-            || input.numel() < 16 || _functionalReluSuspects.Contains(name))
+            || _functionalReluSuspects.Contains(name))
         {
             return;
         }
 
         using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        var values = input.detach();
-        if (values.min().to(torch.float64).item<double>() < 0 || !(values.max().to(torch.float64).item<double>() > 0)
-            || values.eq(Scalars.Of(0)).to(torch.float32).mean().item<float>() < 0.25f)
+        torch.Tensor zeros;
+        using (torch.no_grad())
         {
-            return;
+            var values = input.detach();
+            zeros = values.eq(Scalars.Of(0));
+            if (values.numel() == 0 || values.min().to(torch.float64).item<double>() < 0 || !zeros.any().item<bool>())
+            {
+                return;
+            }
         }
 
         var storage = StorageOf(input);
-        if (storage is null || _accounted.Any(t => !t.IsInvalid && StorageOf(t) == storage))
+        if ((storage is not null && _accounted.Any(t => !t.IsInvalid && StorageOf(t) == storage)) || ZerosPassGradient(input, zeros))
         {
             Account(input);
             return;
         }
 
         _functionalReluSuspects.Add(name);
+    }
+
+    /// <summary>
+    /// Whether any gradient reaches the graph's leaves (the input, the guided ReLU outputs so far) from the zeros of
+    /// <paramref name="input"/>. An input outside the graph passes none to anything, so nothing there needs guiding.
+    /// </summary>
+    private bool ZerosPassGradient(torch.Tensor input, torch.Tensor zeros)
+    {
+        if (!torch.is_grad_enabled() || !input.requires_grad || _input is null)
+        {
+            return true;
+        }
+
+        // autograd.grad aborts the process on a tensor without a graph: every source is a leaf that requires grad.
+        var sources = new List<torch.Tensor> { _input };
+        sources.AddRange(_applications.Select(a => a.Leaf));
+        using var count = input.numel().ToScalar();
+        var weights = torch.arange(Scalars.Of(0), count, Scalars.Of(1), dtype: input.dtype, device: input.device)
+            .mul(Scalars.Of(0.6180339887498949)).frac().Plus(Scalars.Of(1.0)).reshape(input.shape);
+        using var probe = input.mul(zeros.to(input.dtype)).mul(weights).sum();
+        var gradients = torch.autograd.grad([probe], sources, retain_graph: true, allow_unused: true);
+        using (torch.no_grad())
+        {
+            return gradients.Any(g => g is { IsInvalid: false } && g.abs().max().to(torch.float64).item<double>() > 0);
+        }
     }
 
     /// <summary>The address of a floating-point tensor's storage (shared by its views); null for others.</summary>
