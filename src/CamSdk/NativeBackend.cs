@@ -29,12 +29,57 @@ namespace CamSdk;
 /// </remarks>
 public static class NativeBackend
 {
+    /// <summary>
+    /// The environment variable that turns oneDNN off for a whole process when set to <c>off</c> (or <c>0</c>, <c>false</c>):
+    /// <c>CAMSDK_ONEDNN=off</c>, what <c>torch.backends.mkldnn.enabled = False</c> at the top of a Python script does.
+    /// </summary>
+    public const string OneDnnVariable = "CAMSDK_ONEDNN";
+
     private static readonly Lock Gate = new();
     private static readonly Lazy<bool> Faulty = new(DetectFaultyKernels, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<IntPtr> Library = new(LoadLibtorch, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<bool> Configured = new(ApplyEnvironment, LazyThreadSafetyMode.ExecutionAndPublication);
     private static ConvolutionCheck? _global;
     private static int _scopes;
     private static (bool Mkldnn, bool Nnpack) _restore;
+
+    /// <summary>
+    /// Whether libtorch may run oneDNN (MKL-DNN) kernels in this process, as <c>torch.backends.mkldnn.enabled</c> in Python:
+    /// true by default, false after <see cref="EnsureCorrectConvolutionGradients"/> on a machine whose oneDNN gradients are
+    /// wrong, or with <c>CAMSDK_ONEDNN=off</c> (<see cref="OneDnnVariable"/>).
+    /// </summary>
+    /// <remarks>
+    /// A process-wide setting: every thread's convolutions follow it. Where oneDNN's convolution gradients are wrong, each
+    /// explaining pass that computes gradients still runs without oneDNN, whatever this says, and the setting is restored
+    /// when the last such pass ends.
+    /// </remarks>
+    public static bool OneDnnEnabled
+    {
+        get
+        {
+            _ = Configured.Value;
+            lock (Gate)
+            {
+                return _scopes > 0 && Faulty.Value ? _restore.Mkldnn : Flags().Mkldnn;
+            }
+        }
+
+        set
+        {
+            _ = Configured.Value;
+            lock (Gate)
+            {
+                if (_scopes > 0 && Faulty.Value)
+                {
+                    _restore = (value, _restore.Nnpack);
+                }
+                else
+                {
+                    Switch(value, Flags().Nnpack);
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// Makes sure that float32 convolution gradients are right for the rest of the process (see the remarks); checks once.
@@ -43,6 +88,7 @@ public static class NativeBackend
     /// <exception cref="CamNumericException">The gradients are wrong and turning oneDNN off did not help.</exception>
     public static ConvolutionCheck EnsureCorrectConvolutionGradients()
     {
+        _ = Configured.Value;
         lock (Gate)
         {
             if (_global is { } known)
@@ -52,7 +98,14 @@ public static class NativeBackend
 
             if (Faulty.Value)
             {
-                Switch(mkldnn: false, nnpack: false);
+                if (_scopes > 0)
+                {
+                    _restore = (false, false);
+                }
+                else
+                {
+                    Switch(mkldnn: false, nnpack: false);
+                }
             }
 
             _global = Faulty.Value ? ConvolutionCheck.CorrectedByDisablingOneDnn : ConvolutionCheck.Correct;
@@ -60,12 +113,25 @@ public static class NativeBackend
         }
     }
 
+    /// <summary>Whether this machine's oneDNN float32 convolution gradients are wrong (checked once per process).</summary>
+    /// <remarks>Where true, CamSdk's gradient passes run without oneDNN (see the class's remarks).</remarks>
+    public static bool OneDnnGradientsAreWrong
+    {
+        get
+        {
+            _ = Configured.Value;
+            return Faulty.Value;
+        }
+    }
+
     /// <summary>
     /// For one pass that computes gradients: on a machine with faulty kernels, oneDNN (and NNPACK) are off until the
-    /// returned scope is disposed, across all threads' overlapping scopes; elsewhere a no-op.
+    /// returned scope is disposed, across all threads' overlapping scopes, and then as they were before the first one;
+    /// elsewhere a no-op.
     /// </summary>
     internal static IDisposable? GradientScope()
     {
+        _ = Configured.Value;
         if (!Faulty.Value)
         {
             return null;
@@ -73,7 +139,7 @@ public static class NativeBackend
 
         lock (Gate)
         {
-            if (_scopes++ == 0 && _global is null)
+            if (_scopes++ == 0)
             {
                 _restore = Flags();
                 Switch(mkldnn: false, nnpack: false);
@@ -81,6 +147,30 @@ public static class NativeBackend
         }
 
         return new Scope();
+    }
+
+    /// <summary>Applies <see cref="OneDnnVariable"/> once, before anything else here reads or changes the flags.</summary>
+    private static bool ApplyEnvironment()
+    {
+        var value = Environment.GetEnvironmentVariable(OneDnnVariable)?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+
+        var off = value.Equals("off", StringComparison.OrdinalIgnoreCase) || value == "0" || value.Equals("false", StringComparison.OrdinalIgnoreCase);
+        var on = value.Equals("on", StringComparison.OrdinalIgnoreCase) || value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase);
+        if (!off && !on)
+        {
+            throw new CamException($"{OneDnnVariable} is '{value}': set it to 'off' to run without oneDNN, or 'on' (the default); leave it unset otherwise.");
+        }
+
+        lock (Gate)
+        {
+            Switch(mkldnn: on, Flags().Nnpack);
+        }
+
+        return true;
     }
 
     private static bool DetectFaultyKernels()
@@ -237,7 +327,7 @@ public static class NativeBackend
 
             lock (Gate)
             {
-                if (--_scopes == 0 && _global is null)
+                if (--_scopes == 0)
                 {
                     Switch(_restore.Mkldnn, _restore.Nnpack);
                 }

@@ -127,8 +127,6 @@ public static class ShapesNetTrainer
 
     private static (ShapesNet Model, ShapesTrainingSummary Summary) Train(ShapesTrainingOptions options, IProgress<ShapesTrainingProgress>? progress, CancellationToken cancellationToken)
     {
-        // Training differentiates through convolutions: make sure libtorch computes their gradients right here.
-        NativeBackend.EnsureCorrectConvolutionGradients();
         var clock = Stopwatch.StartNew();
         var data = new SyntheticShapes(options.Seed, options.ImageSize);
         ShapesNet model;
@@ -149,37 +147,43 @@ public static class ShapesNetTrainer
             var labels = TrainingLabels(data, options);
             var step = 0;
             model.train();
-            for (var epoch = 1; epoch <= options.Epochs; epoch++)
+            // Training differentiates through convolutions: libtorch's own kernels where oneDNN's gradients are wrong, for the
+            // training only, so that the evaluation that follows runs the same kernels whether the weights were trained in
+            // this process or loaded from the cache (NativeBackend).
+            using (NativeBackend.GradientScope())
             {
-                var indices = Enumerable.Range(0, options.TrainingImages).ToArray();
-                order.Shuffle(indices);
-                var batches = indices.Chunk(options.BatchSize).ToArray();
-                var (lossSum, right, seen) = (0.0, 0L, 0L);
-                for (var b = 0; b < batches.Length; b++)
+                for (var epoch = 1; epoch <= options.Epochs; epoch++)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    // Images are drawn on this thread, not prefetched on another: TorchSharp passes temporary Scalars to
-                    // native calls without keeping them alive, so a garbage collection that another thread's allocations
-                    // start mid-call can free one in use (seen as "argument alpha must not be a floating point number").
-                    // CamSdk's own code holds its Scalars (Internal/Scalars.cs, HeldScalarAdam); TorchSharp's modules may not.
-                    var images = TrainingImages(data, batches[b], options, labels);
-                    using var scope = NewDisposeScope();
-                    var (inputs, targets) = (ShapesNet.Preprocessor.ToBatch(images.Images), tensor(images.Labels));
-                    optimizer.zero_grad();
-                    var logits = model.call(inputs);
-                    var loss = nn.functional.cross_entropy(logits, targets);
-                    loss.backward();
-                    optimizer.step();
-                    schedule.step();
-                    step++;
-                    lossSum += loss.item<float>();
-                    right += logits.argmax(1).eq(targets).sum().item<long>();
-                    seen += targets.shape[0];
-                    progress?.Report(new ShapesTrainingProgress(epoch, options.Epochs, step, steps, lossSum / (b + 1), (double)right / seen));
-                }
+                    var indices = Enumerable.Range(0, options.TrainingImages).ToArray();
+                    order.Shuffle(indices);
+                    var batches = indices.Chunk(options.BatchSize).ToArray();
+                    var (lossSum, right, seen) = (0.0, 0L, 0L);
+                    for (var b = 0; b < batches.Length; b++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        // Images are drawn on this thread, not prefetched on another: TorchSharp passes temporary Scalars to
+                        // native calls without keeping them alive, so a garbage collection that another thread's allocations
+                        // start mid-call can free one in use (seen as "argument alpha must not be a floating point number").
+                        // CamSdk's own code holds its Scalars (Internal/Scalars.cs, HeldScalarAdam); TorchSharp's modules may not.
+                        var images = TrainingImages(data, batches[b], options, labels);
+                        using var scope = NewDisposeScope();
+                        var (inputs, targets) = (ShapesNet.Preprocessor.ToBatch(images.Images), tensor(images.Labels));
+                        optimizer.zero_grad();
+                        var logits = model.call(inputs);
+                        var loss = nn.functional.cross_entropy(logits, targets);
+                        loss.backward();
+                        optimizer.step();
+                        schedule.step();
+                        step++;
+                        lossSum += loss.item<float>();
+                        right += logits.argmax(1).eq(targets).sum().item<long>();
+                        seen += targets.shape[0];
+                        progress?.Report(new ShapesTrainingProgress(epoch, options.Epochs, step, steps, lossSum / (b + 1), (double)right / seen));
+                    }
 
-                losses.Add(lossSum / batches.Length);
-                accuracies.Add((double)right / seen);
+                    losses.Add(lossSum / batches.Length);
+                    accuracies.Add((double)right / seen);
+                }
             }
 
             model.eval();
@@ -201,9 +205,9 @@ public static class ShapesNetTrainer
         {
             summary = JsonSerializer.Deserialize<ShapesTrainingSummary>(File.ReadAllText(summaryPath));
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
-            return null; // an unreadable entry is retrained and replaced
+            return null; // an unreadable entry (or a dangling link in a linked cache) is retrained and replaced
         }
 
         if (summary is null || summary.Configuration != options.Configuration)
