@@ -46,6 +46,15 @@ public sealed record EvaluationReport
     /// <summary>The shortcut study, or null when not run.</summary>
     public ShortcutEvaluation? Shortcut { get; init; }
 
+    /// <summary>Checks that could not run at all, with the reason; the rest of the report stands without them.</summary>
+    public IReadOnlyList<EvaluationProblem> SkippedChecks { get; init; } = [];
+
+    /// <summary>
+    /// Everything that could not be computed: <see cref="SkippedChecks"/>, and each method that failed in a section or at a
+    /// step of one (its figures are then NaN, or null in <c>metrics.json</c>).
+    /// </summary>
+    public IReadOnlyList<EvaluationProblem> Problems => ReportChecks.Problems(this);
+
     /// <summary>Further facts to show and record, in order (e.g. the machine, the wall time).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
 

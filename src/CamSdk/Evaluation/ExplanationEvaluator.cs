@@ -114,6 +114,7 @@ public sealed class ExplanationEvaluator
         var boxSize = ((int)Math.Round(images.Average(i => i.Objects[0].Box.Width)), (int)Math.Round(images.Average(i => i.Objects[0].Box.Height)));
         var (right, gallery, failures) = (0, new List<ExplainedImage>(), new List<(EvaluationImage Image, int[] Top)>());
         var misclassified = 0;
+        var failed = new Dictionary<string, string>();
         WithModelInEvaluationMode(() =>
         {
             for (var start = 0; start < images.Count; start += BatchSize)
@@ -122,6 +123,7 @@ public sealed class ExplanationEvaluator
                 var batch = images.Skip(start).Take(BatchSize).ToArray();
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).ToArray();
                 var explained = Explain(batch.Select(i => i.Image).ToArray(), classes, keepPictures: start < GalleryImages, cancellationToken);
+                Collect(failed, explained.Failures);
                 for (var i = 0; i < batch.Length; i++)
                 {
                     var (image, truth) = (batch[i], batch[i].Objects[0].Box);
@@ -164,7 +166,9 @@ public sealed class ExplanationEvaluator
         });
 
         var methods = keys.Append(CentredBoxKey)
-            .Select((key, m) => new MethodLocalization(key, (double)top1[m] / images.Count, (double)groundTruth[m] / images.Count, (double)pointing[m] / images.Count, images.Count))
+            .Select((key, m) => failed.TryGetValue(key, out var reason)
+                ? new MethodLocalization(key, double.NaN, double.NaN, double.NaN, images.Count) { Failure = reason }
+                : new MethodLocalization(key, (double)top1[m] / images.Count, (double)groundTruth[m] / images.Count, (double)pointing[m] / images.Count, images.Count))
             .ToArray();
         return new LocalizationEvaluation(methods, (double)right / images.Count, images.Count, boxSize, gallery, ExplainFailures(failures, cancellationToken), misclassified);
     }
@@ -184,6 +188,7 @@ public sealed class ExplanationEvaluator
         var keys = _keys;
         var (own, other) = (new double[keys.Count], new double[keys.Count]);
         var gallery = new List<ExplainedImage>();
+        var failed = new Dictionary<string, string>();
         WithModelInEvaluationMode(() =>
         {
             var half = Math.Max(1, BatchSize / 2);
@@ -195,6 +200,7 @@ public sealed class ExplanationEvaluator
                 var pictures = batch.Select(i => i.Image).Concat(batch.Select(i => i.Image)).ToArray();
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).Concat(batch.Select(i => i.Objects[1].ClassIndex)).ToArray();
                 var explained = Explain(pictures, classes, keepPictures: start < GalleryImages, cancellationToken);
+                Collect(failed, explained.Failures);
                 for (var i = 0; i < batch.Length; i++)
                 {
                     for (var o = 0; o < 2; o++)
@@ -222,7 +228,9 @@ public sealed class ExplanationEvaluator
         });
 
         var maps = 2 * images.Count;
-        var methods = keys.Select((key, m) => new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)).ToArray();
+        var methods = keys.Select((key, m) => failed.TryGetValue(key, out var reason)
+            ? new MethodDiscrimination(key, double.NaN, double.NaN, maps) { Failure = reason }
+            : new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)).ToArray();
         return new DiscriminationEvaluation(methods, images.Count, gallery);
     }
 
@@ -251,14 +259,23 @@ public sealed class ExplanationEvaluator
         return result;
     }
 
-    /// <summary>Explains each image for its class with every method; the maps, all class scores and the classes by score.</summary>
-    private (ExplainedMap[][] Maps, float[][] Scores, int[][] Top) Explain(RgbImage[] images, int[] classes, bool keepPictures, CancellationToken cancellationToken)
+    /// <summary>Keeps the first reason each method failed for: a method that fails on any batch has no figures.</summary>
+    private static void Collect(Dictionary<string, string> failed, IReadOnlyDictionary<string, string> batch)
+    {
+        foreach (var (key, reason) in batch)
+        {
+            failed.TryAdd(key, reason);
+        }
+    }
+
+    /// <summary>Explains each image for its class with every method; the maps, all class scores, the classes by score, and the methods that failed.</summary>
+    private (ExplainedMap[][] Maps, float[][] Scores, int[][] Top, IReadOnlyDictionary<string, string> Failures) Explain(RgbImage[] images, int[] classes, bool keepPictures, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
         var device = _model.parameters().FirstOrDefault()?.device ?? CPU;
         var batch = _family.Explain(_preprocessor.ToBatch(images).to(device), classes, keepPictures, cancellationToken);
         var maps = batch.Maps.Select(row => row.Select(m => new ExplainedMap(m.Key, m.Map, CamLocalizer.Localize(m.Map), m.Picture)).ToArray()).ToArray();
-        return (maps, batch.Scores, batch.Top);
+        return (maps, batch.Scores, batch.Top, batch.Failures);
     }
 
     /// <summary>

@@ -91,6 +91,7 @@ public sealed class FaithfulnessEvaluator
         }
         var keys = _family.Keys;
         var parts = keys.Select(_ => new List<Part>()).ToArray();
+        var failed = new Dictionary<string, string>();
         var device = _model.parameters().FirstOrDefault()?.device ?? CPU;
         for (var start = 0; start < images.Count; start += BatchSize)
         {
@@ -102,6 +103,13 @@ public sealed class FaithfulnessEvaluator
             var measured = new List<(float[][,] Maps, int Key)>();
             for (var m = 0; m < keys.Count; m++)
             {
+                // A method that failed on any batch has no figures; the others are still measured.
+                if (explained.Failures.TryGetValue(keys[m], out var reason) || failed.ContainsKey(keys[m]))
+                {
+                    failed.TryAdd(keys[m], reason!);
+                    continue;
+                }
+
                 var maps = explained.Maps.Select(row => row[m].Gradients is null ? row[m].Map : Unit(row[m].Map)).ToArray();
                 // Methods that coincide on this model (Grad-CAM, XGrad-CAM, HiRes-CAM and CAM on a global-average-pooling
                 // network) give the same figures: measure identical maps once.
@@ -124,6 +132,12 @@ public sealed class FaithfulnessEvaluator
 
         var methods = keys.Select((key, m) =>
         {
+            if (failed.TryGetValue(key, out var reason))
+            {
+                var none = new FaithfulnessCurve([], [], double.NaN, []);
+                return new MethodFaithfulness(key, none, none, double.NaN, double.NaN, double.NaN, [], [], double.NaN) { Failure = reason };
+            }
+
             var p = parts[m];
             var changes = p.SelectMany(x => x.Change).ToArray();
             double Weighted(Func<Part, double> value) =>

@@ -18,8 +18,11 @@ namespace CamSdk.Evaluation;
 /// <param name="Picture">The gradient picture as pytorch-grad-cam shows it, when asked for.</param>
 internal sealed record FamilyMap(string Key, float[,] Map, float[,,]? Gradients, RgbImage? Picture);
 
-/// <summary>A batch explained by every method: the class scores, the classes by score, the explained classes and the maps.</summary>
-internal sealed record FamilyBatch(float[][] Scores, int[][] Top, int[] Classes, FamilyMap[][] Maps);
+/// <summary>
+/// A batch explained by every method: the class scores, the classes by score, the explained classes and the maps. A method
+/// that could not be computed on this batch has a flat zero map in every row and its reason in <paramref name="Failures"/>.
+/// </summary>
+internal sealed record FamilyBatch(float[][] Scores, int[][] Top, int[] Classes, FamilyMap[][] Maps, IReadOnlyDictionary<string, string> Failures);
 
 /// <summary>
 /// Explains batches with several CAM-family methods from one capture, plus Guided Backpropagation and Guided Grad-CAM
@@ -73,30 +76,104 @@ internal sealed class FamilyExplainer
         var top = scores.Select(s => Enumerable.Range(0, s.Length).OrderByDescending(c => s[c]).ThenBy(c => c).ToArray()).ToArray();
         classes ??= [.. top.Select(t => t[0])];
         var target = CamTarget.Classes(classes);
-        var maps = Enumerable.Range(0, count).Select(_ => new List<FamilyMap>()).ToArray();
-        using (var cams = _explainer.Explain(input, _computed, target, cancellationToken))
+        var failures = new Dictionary<string, string>();
+        var (heatmaps, camFailures) = CamHeatmaps(input, target, cancellationToken);
+        var byKey = new Dictionary<string, FamilyMap[]>();
+        for (var m = 0; m < _methods.Count; m++)
         {
-            for (var i = 0; i < count; i++)
+            var (method, key) = (_methods[m], Keys[m]);
+            if (heatmaps.TryGetValue(method.Name, out var maps))
             {
-                maps[i].AddRange(_methods.Select((method, m) => new FamilyMap(Keys[m], cams[method].HeatmapToArray(i), null, null)));
+                byKey[key] = [.. Enumerable.Range(0, count).Select(i => new FamilyMap(key, HostArrays.Matrix(maps, i, key), null, null))];
             }
-
-            if (_guided is not null)
+            else
             {
-                using var guided = _guided.Explain(input, target, cancellationToken);
-                var gradients = guided.Gradients;
-                var guidedGradCam = gradients * cams[CamMethod.GradCam].Heatmaps.unsqueeze(1);
-                foreach (var (key, pictures) in new[] { (ExplanationEvaluator.GuidedBackpropagationKey, gradients), (ExplanationEvaluator.GuidedGradCamKey, guidedGradCam) })
-                {
-                    var saliency = pictures.abs().amax([1]).cpu();
-                    for (var i = 0; i < count; i++)
-                    {
-                        maps[i].Add(new FamilyMap(key, HostArrays.Matrix(saliency, i, key), HostArrays.Cube(pictures, i, key), keepPictures ? CamPictures.Gradients(pictures[i]) : null));
-                    }
-                }
+                byKey[key] = Failed(key, input, failures, camFailures[method.Name]);
             }
         }
 
-        return new FamilyBatch(scores, top, classes, [.. maps.Select(m => m.ToArray())]);
+        if (_guided is not null)
+        {
+            const string gb = ExplanationEvaluator.GuidedBackpropagationKey, ggc = ExplanationEvaluator.GuidedGradCamKey;
+            try
+            {
+                using var guided = _guided.Explain(input, target, cancellationToken);
+                byKey[gb] = Pictures(gb, guided.Gradients, keepPictures);
+                byKey[ggc] = heatmaps.TryGetValue(CamMethod.GradCam.Name, out var gradCam)
+                    ? Pictures(ggc, guided.Gradients * gradCam.unsqueeze(1), keepPictures)
+                    : Failed(ggc, input, failures, $"it multiplies Grad-CAM, which failed: {camFailures[CamMethod.GradCam.Name]}");
+            }
+            catch (CamException e)
+            {
+                byKey[gb] = Failed(gb, input, failures, e.Message);
+                byKey[ggc] = Failed(ggc, input, failures, $"it multiplies Guided Backpropagation, which failed: {e.Message}");
+            }
+        }
+
+        var rows = Enumerable.Range(0, count).Select(i => Keys.Select(key => byKey[key][i]).ToArray()).ToArray();
+        return new FamilyBatch(scores, top, classes, rows, failures);
+    }
+
+    /// <summary>
+    /// Every CAM method's heatmaps (N×H×W, in the caller's dispose scope) by method name, from one capture; when that fails,
+    /// each method alone, so that one method's failure costs only that method (its reason under its name).
+    /// </summary>
+    private (Dictionary<string, Tensor> Heatmaps, Dictionary<string, string> Failures) CamHeatmaps(Tensor input, CamTarget target, CancellationToken cancellationToken)
+    {
+        var (heatmaps, failures) = (new Dictionary<string, Tensor>(), new Dictionary<string, string>());
+        if (_computed.Count == 0)
+        {
+            return (heatmaps, failures);
+        }
+
+        try
+        {
+            using var cams = _explainer.Explain(input, _computed, target, cancellationToken);
+            foreach (var method in _computed)
+            {
+                heatmaps[method.Name] = cams[method].Heatmaps.detach().clone();
+            }
+
+            return (heatmaps, failures);
+        }
+        catch (CamException e) when (_computed.Count == 1)
+        {
+            failures[_computed[0].Name] = e.Message;
+            return (heatmaps, failures);
+        }
+        catch (CamException)
+        {
+            // One pass for all failed: find which, each method on its own.
+        }
+
+        foreach (var method in _computed)
+        {
+            try
+            {
+                using var cam = _explainer.Explain(input, [method], target, cancellationToken);
+                heatmaps[method.Name] = cam[method].Heatmaps.detach().clone();
+            }
+            catch (CamException e)
+            {
+                failures[method.Name] = e.Message;
+            }
+        }
+
+        return (heatmaps, failures);
+    }
+
+    private static FamilyMap[] Pictures(string key, Tensor pictures, bool keepPictures)
+    {
+        var saliency = pictures.abs().amax([1]).cpu();
+        return [.. Enumerable.Range(0, (int)pictures.shape[0]).Select(i => new FamilyMap(key, HostArrays.Matrix(saliency, i, key), HostArrays.Cube(pictures, i, key), keepPictures ? CamPictures.Gradients(pictures[i]) : null))];
+    }
+
+    /// <summary>A failed method's rows, one per image: flat zero maps (and zero pictures for gradient methods); its reason is recorded under its key.</summary>
+    private static FamilyMap[] Failed(string key, Tensor input, Dictionary<string, string> failures, string reason)
+    {
+        failures[key] = reason;
+        var (count, channels, height, width) = ((int)input.shape[0], (int)input.shape[1], (int)input.shape[2], (int)input.shape[3]);
+        var gradient = key is ExplanationEvaluator.GuidedBackpropagationKey or ExplanationEvaluator.GuidedGradCamKey;
+        return [.. Enumerable.Range(0, count).Select(_ => new FamilyMap(key, new float[height, width], gradient ? new float[channels, height, width] : null, null))];
     }
 }

@@ -10,4 +10,11 @@ namespace CamSdk.Evaluation;
 /// <param name="Ssim">Structural similarity of the min-max-normalised maps.</param>
 /// <param name="Hog">Spearman rank correlation of the min-max-normalised maps' HOG features.</param>
 /// <param name="Images">The images averaged over.</param>
-public sealed record MapSimilarity(double SpearmanAbsolute, double Spearman, double Ssim, double Hog, int Images);
+public sealed record MapSimilarity(double SpearmanAbsolute, double Spearman, double Ssim, double Hog, int Images)
+{
+    /// <summary>
+    /// Why the method's maps could not be computed at this step (with the learned weights, or on the randomised copy), or
+    /// null when they were; the statistics are then NaN. The rest of the check goes on without it.
+    /// </summary>
+    public string? Failure { get; init; }
+}

@@ -12,4 +12,7 @@ public sealed record MethodDiscrimination(string Method, double OwnBoxShare, dou
 {
     /// <summary>The mean share inside the own box minus the mean share inside the other box: near 0 for a method that is not class-discriminative.</summary>
     public double Margin => OwnBoxShare - OtherBoxShare;
+
+    /// <summary>Why the method could not be computed on these images (its figures are then NaN), or null.</summary>
+    public string? Failure { get; init; }
 }

@@ -21,4 +21,8 @@ public sealed record MethodFaithfulness(
     double IncreaseInConfidence,
     IReadOnlyList<double> RoadMostRelevantFirst,
     IReadOnlyList<double> RoadLeastRelevantFirst,
-    double RoadCombined);
+    double RoadCombined)
+{
+    /// <summary>Why the method could not be computed on these images (its figures are then NaN), or null.</summary>
+    public string? Failure { get; init; }
+}

@@ -6,4 +6,8 @@ namespace CamSdk.Evaluation;
 /// <param name="GroundTruthClassError">Ground-truth-class localisation error: the share of images whose box for the true class has IoU &lt; 0.5 with the ground truth.</param>
 /// <param name="PointingGame">The share of images whose true-class map has its maximum inside the ground-truth box.</param>
 /// <param name="Images">How many images the figures are over.</param>
-public sealed record MethodLocalization(string Method, double Top1Error, double GroundTruthClassError, double PointingGame, int Images);
+public sealed record MethodLocalization(string Method, double Top1Error, double GroundTruthClassError, double PointingGame, int Images)
+{
+    /// <summary>Why the method could not be computed on these images (its figures are then NaN), or null.</summary>
+    public string? Failure { get; init; }
+}

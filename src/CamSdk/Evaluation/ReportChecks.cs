@@ -12,6 +12,63 @@ namespace CamSdk.Evaluation;
 /// <summary>The report's "can I trust this map?" sections: sanity checks, faithfulness and the shortcut study, as HTML and JSON.</summary>
 internal static class ReportChecks
 {
+    /// <summary>Everything the report could not compute, in the order of its sections.</summary>
+    internal static IReadOnlyList<EvaluationProblem> Problems(EvaluationReport report)
+    {
+        var problems = new List<EvaluationProblem>();
+        problems.AddRange(report.Localization.Methods.Where(m => m.Failure is not null).Select(m => new EvaluationProblem("localization", m.Method, null, m.Failure!)));
+        problems.AddRange((report.Discrimination?.Methods ?? []).Where(m => m.Failure is not null).Select(m => new EvaluationProblem("discrimination", m.Method, null, m.Failure!)));
+        foreach (var (section, check) in new[] { ("sanity", report.Sanity), ("data-randomization", report.DataRandomization?.Check) })
+        {
+            foreach (var step in check?.Steps ?? [])
+            {
+                problems.AddRange(step.Similarity.Where(s => s.Value.Failure is not null).Select(s => new EvaluationProblem(section, s.Key, StepName(step), s.Value.Failure!)));
+            }
+        }
+
+        problems.AddRange((report.Faithfulness?.Methods ?? []).Where(m => m.Failure is not null).Select(m => new EvaluationProblem("faithfulness", m.Method, null, m.Failure!)));
+        problems.AddRange(report.SkippedChecks);
+        return problems;
+    }
+
+    /// <summary>A sanity step in words: "cascading, depth 3 (layer4)".</summary>
+    internal static string StepName(SanityStep step) => step.Randomization == SanityRandomization.Labels
+        ? step.Layer
+        : Invariant($"{step.Randomization.ToString().ToLowerInvariant()}, depth {step.Depth} ({step.Layer})");
+
+    /// <summary>The report's list of what could not be computed, if anything.</summary>
+    internal static void RenderProblems(StringBuilder html, EvaluationReport report)
+    {
+        var problems = report.Problems;
+        if (problems.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2 id=\"problems\">Not computed</h2>\n<p class=\"note\">")
+            .Append(Encode("These figures could not be computed; the rest of the report stands without them (their cells show –)."))
+            .Append("</p>\n<ul id=\"problem-list\">\n");
+        foreach (var problem in problems)
+        {
+            var what = string.Join(", ", new[] { problem.Section, problem.Method is null ? null : Label(problem.Method), problem.Step }.Where(p => p is not null));
+            html.Append("<li class=\"problem\"><b>").Append(Encode(what)).Append("</b>: ").Append(Encode(problem.Reason)).Append("</li>\n");
+        }
+
+        html.Append("</ul>\n");
+    }
+
+    /// <summary>A table row for a method that could not be computed: its name, then the reason across the figures' columns.</summary>
+    internal static void FailedRow(StringBuilder html, string method, int columns, string reason) =>
+        html.Append("<tr class=\"failed\"><td>").Append(Encode(Label(method))).Append("</td><td colspan=\"").Append(columns).Append("\">not computed: ")
+            .Append(Encode(reason)).Append("</td></tr>\n");
+
+    /// <summary>The lowest (or highest) finite value, NaN when there is none.</summary>
+    internal static double Best(IEnumerable<double> values, bool lowest)
+    {
+        var finite = values.Where(double.IsFinite).ToArray();
+        return finite.Length == 0 ? double.NaN : lowest ? finite.Min() : finite.Max();
+    }
+
     internal static void Render(StringBuilder html, EvaluationReport report)
     {
         if (report.Sanity is not null || report.DataRandomization is not null)
@@ -42,7 +99,8 @@ internal static class ReportChecks
         html.Append("<ul id=\"sanity-verdicts\">\n");
         foreach (var verdict in verdicts)
         {
-            html.Append("<li class=\"verdict ").Append(verdict.Passes ? "pass" : "fail").Append("\">").Append(verdict.Passes ? "✔ " : "✘ ").Append(Encode(verdict.Text)).Append("</li>\n");
+            var (kind, mark) = verdict.Failure is not null ? ("unchecked", "⚠ ") : verdict.Passes ? ("pass", "✔ ") : ("fail", "✘ ");
+            html.Append("<li class=\"verdict ").Append(kind).Append("\">").Append(mark).Append(Encode(verdict.Text)).Append("</li>\n");
         }
 
         html.Append("</ul>\n");
@@ -99,6 +157,12 @@ internal static class ReportChecks
         foreach (var method in methods)
         {
             var s = step.Similarity[method];
+            if (s.Failure is not null)
+            {
+                FailedRow(html, method, 4, s.Failure);
+                continue;
+            }
+
             html.Append("<tr><td>").Append(Encode(Label(method))).Append("</td>").Append(Number(s.SpearmanAbsolute)).Append(Number(s.Spearman)).Append(Number(s.Ssim)).Append(Number(s.Hog)).Append("</tr>\n");
         }
 
@@ -129,7 +193,7 @@ internal static class ReportChecks
     /// <summary>The deletion curves, the insertion curves and the ROAD curves of every method.</summary>
     internal static (byte[] Deletion, byte[] Insertion, byte[] MostRelevantFirst, byte[] LeastRelevantFirst) FaithfulnessPlots(FaithfulnessEvaluation faithfulness)
     {
-        var methods = faithfulness.Methods;
+        var methods = faithfulness.Methods.Where(m => m.Failure is null).ToArray();
         byte[] Curves(string name, Func<MethodFaithfulness, FaithfulnessCurve> curve) =>
             ReportPlots.Lines($"{name} curves (mean over images)", name == "Deletion" ? "fraction of pixels removed" : "fraction of pixels inserted", "class score", [.. methods.Select(m => (Label(m.Method), curve(m).Fractions, curve(m).Scores))]);
         var percentiles = faithfulness.Percentiles.ToArray();
@@ -151,9 +215,16 @@ internal static class ReportChecks
                 $"The best value of each column is in bold (within 0.0005).")))
             .Append("</p>\n<table class=\"metrics\" id=\"faithfulness-table\">\n<thead><tr><th>method</th><th>deletion AUC</th><th>insertion AUC</th><th>confidence change</th><th>drop in confidence</th><th>increase in confidence</th><th>ROAD combined</th></tr></thead>\n<tbody>\n");
         var methods = faithfulness.Methods;
-        var best = (methods.Min(m => m.Deletion.Area), methods.Max(m => m.Insertion.Area), methods.Max(m => m.ConfidenceChange), methods.Min(m => m.DropInConfidence), methods.Max(m => m.IncreaseInConfidence), methods.Max(m => m.RoadCombined));
+        var best = (Best(methods.Select(m => m.Deletion.Area), true), Best(methods.Select(m => m.Insertion.Area), false), Best(methods.Select(m => m.ConfidenceChange), false),
+            Best(methods.Select(m => m.DropInConfidence), true), Best(methods.Select(m => m.IncreaseInConfidence), false), Best(methods.Select(m => m.RoadCombined), false));
         foreach (var m in methods)
         {
+            if (m.Failure is not null)
+            {
+                FailedRow(html, m.Method, 6, m.Failure);
+                continue;
+            }
+
             // Methods that coincide on this model (e.g. Grad-CAM and CAM after global average pooling) differ in rounding only: all are best.
             static bool Near(double value, double best) => Math.Abs(value - best) < 5e-4;
             html.Append("<tr><td>").Append(Encode(Label(m.Method))).Append("</td>")
@@ -228,25 +299,25 @@ internal static class ReportChecks
             return null;
         }
 
-        JsonObject Statistics(SanityStep step, IReadOnlyList<string> methods) => new(methods.Select(m => new KeyValuePair<string, JsonNode?>(m, new JsonObject
+        JsonObject Statistics(SanityStep step, IReadOnlyList<string> methods) => new(methods.Select(m => new KeyValuePair<string, JsonNode?>(m, WithFailure(new JsonObject
         {
             ["spearman_abs"] = Finite(step.Similarity[m].SpearmanAbsolute),
             ["spearman"] = Finite(step.Similarity[m].Spearman),
             ["ssim"] = Finite(step.Similarity[m].Ssim),
             ["hog"] = Finite(step.Similarity[m].Hog),
-        })));
+        }, step.Similarity[m].Failure))));
         JsonArray Steps(SanityCheckResult result, SanityRandomization kind) => new([.. result.Steps.Where(s => s.Randomization == kind).Select(s => (JsonNode)new JsonObject
         {
             ["depth"] = s.Depth,
             ["layer"] = s.Layer,
             ["methods"] = Statistics(s, result.Methods),
         })]);
-        JsonObject Verdicts(SanityCheckResult result) => new(result.Verdicts.Select(v => new KeyValuePair<string, JsonNode?>(v.Method, new JsonObject
+        JsonObject Verdicts(SanityCheckResult result) => new(result.Verdicts.Select(v => new KeyValuePair<string, JsonNode?>(v.Method, WithFailure(new JsonObject
         {
             ["passes"] = v.Passes,
             ["spearman_abs"] = Finite(v.RankCorrelation),
             ["verdict"] = v.Text,
-        })));
+        }, v.Failure))));
         return new JsonObject
         {
             ["pass_threshold"] = SanityCheck.PassThreshold,
@@ -280,20 +351,20 @@ internal static class ReportChecks
         ["images"] = faithfulness.Images,
         ["settings"] = faithfulness.Settings,
         ["road_percentiles"] = new JsonArray([.. faithfulness.Percentiles.Select(p => JsonValue.Create(p))]),
-        ["methods"] = new JsonObject(faithfulness.Methods.Select(m => new KeyValuePair<string, JsonNode?>(m.Method, new JsonObject
+        ["methods"] = new JsonObject(faithfulness.Methods.Select(m => new KeyValuePair<string, JsonNode?>(m.Method, WithFailure(new JsonObject
         {
-            ["deletion_auc"] = m.Deletion.Area,
-            ["insertion_auc"] = m.Insertion.Area,
-            ["curve_fractions"] = new JsonArray([.. m.Deletion.Fractions.Select(v => JsonValue.Create(v))]),
-            ["deletion_curve"] = new JsonArray([.. m.Deletion.Scores.Select(v => JsonValue.Create(v))]),
-            ["insertion_curve"] = new JsonArray([.. m.Insertion.Scores.Select(v => JsonValue.Create(v))]),
-            ["confidence_change"] = m.ConfidenceChange,
-            ["drop_in_confidence"] = m.DropInConfidence,
-            ["increase_in_confidence"] = m.IncreaseInConfidence,
-            ["road_most_relevant_first"] = new JsonArray([.. m.RoadMostRelevantFirst.Select(v => JsonValue.Create(v))]),
-            ["road_least_relevant_first"] = new JsonArray([.. m.RoadLeastRelevantFirst.Select(v => JsonValue.Create(v))]),
-            ["road_combined"] = m.RoadCombined,
-        }))),
+            ["deletion_auc"] = Finite(m.Deletion.Area),
+            ["insertion_auc"] = Finite(m.Insertion.Area),
+            ["curve_fractions"] = Numbers(m.Deletion.Fractions),
+            ["deletion_curve"] = Numbers(m.Deletion.Scores),
+            ["insertion_curve"] = Numbers(m.Insertion.Scores),
+            ["confidence_change"] = Finite(m.ConfidenceChange),
+            ["drop_in_confidence"] = Finite(m.DropInConfidence),
+            ["increase_in_confidence"] = Finite(m.IncreaseInConfidence),
+            ["road_most_relevant_first"] = Numbers(m.RoadMostRelevantFirst),
+            ["road_least_relevant_first"] = Numbers(m.RoadLeastRelevantFirst),
+            ["road_combined"] = Finite(m.RoadCombined),
+        }, m.Failure)))),
     };
 
     internal static JsonNode? ShortcutJson(ShortcutEvaluation? shortcut) => shortcut is null ? null : new JsonObject
@@ -312,7 +383,30 @@ internal static class ReportChecks
         }))),
     };
 
-    private static JsonNode? Finite(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+    /// <summary>A number, or null where it is NaN or infinite (JSON has neither).</summary>
+    internal static JsonNode? Finite(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
+    private static JsonArray Numbers(IEnumerable<double> values) => new([.. values.Select(Finite)]);
+
+    /// <summary>Adds <c>"failure": reason</c> to a method's figures when it could not be computed.</summary>
+    internal static JsonObject WithFailure(JsonObject figures, string? failure)
+    {
+        if (failure is not null)
+        {
+            figures["failure"] = failure;
+        }
+
+        return figures;
+    }
+
+    /// <summary>Every problem as JSON: what, where, why.</summary>
+    internal static JsonArray ProblemsJson(EvaluationReport report) => new([.. report.Problems.Select(p => (JsonNode)new JsonObject
+    {
+        ["section"] = p.Section,
+        ["method"] = p.Method,
+        ["step"] = p.Step,
+        ["reason"] = p.Reason,
+    })]);
 
     private static string Number(double value, bool best = false) =>
         double.IsFinite(value) ? Invariant($"<td{(best ? " class=\"best\"" : "")}>{value:F3}</td>") : "<td>–</td>";

@@ -31,7 +31,7 @@ internal static class ReportHtml
         .legend span { display: inline-block; width: 1.2em; height: 0.8em; margin: 0 0.3em 0 1em; vertical-align: middle; }
         .case { font-weight: bold; margin-top: 1em; } .wrong { color: #b3261e; } .right { color: #0b6b2f; }
         .mini figure { width: 84px; } .mini figure .frame, .mini figure .frame img { width: 84px; height: 84px; }
-        .verdict.pass { color: #0b6b2f; } .verdict.fail { color: #b3261e; } .box.watermark { border: 2px solid #ff3df2; }
+        .verdict.pass { color: #0b6b2f; } .verdict.fail { color: #b3261e; } .verdict.unchecked, .problem, tr.failed td { color: #8a5a00; } .box.watermark { border: 2px solid #ff3df2; }
         """;
 
     internal static string Render(EvaluationReport report)
@@ -40,6 +40,7 @@ internal static class ReportHtml
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(Encode(report.Title)).Append("</title>\n<style>")
             .Append(Style).Append("</style>\n</head>\n<body>\n");
         Header(html, report);
+        ReportChecks.RenderProblems(html, report);
         Localization(html, report);
         if (report.Discrimination is { } discrimination)
         {
@@ -127,9 +128,15 @@ internal static class ReportHtml
                 $"The centred-box baseline predicts a {localization.MeanBoxSize.Width}×{localization.MeanBoxSize.Height} box (the ground truth's mean size) in the middle of every image. Lower errors and a higher pointing game are better; the best are in bold.")))
             .Append("</p>\n<table class=\"metrics\" id=\"localisation-table\">\n<thead><tr><th>method</th><th>top-1 loc. error</th><th>ground-truth-class loc. error</th><th>pointing game</th></tr></thead>\n<tbody>\n");
         var explained = localization.Methods.Where(m => m.Method != ExplanationEvaluator.CentredBoxKey).ToList();
-        var (bestTop1, bestTruth, bestPointing) = (explained.Min(m => m.Top1Error), explained.Min(m => m.GroundTruthClassError), explained.Max(m => m.PointingGame));
+        var (bestTop1, bestTruth, bestPointing) = (ReportChecks.Best(explained.Select(m => m.Top1Error), true), ReportChecks.Best(explained.Select(m => m.GroundTruthClassError), true), ReportChecks.Best(explained.Select(m => m.PointingGame), false));
         foreach (var method in localization.Methods)
         {
+            if (method.Failure is not null)
+            {
+                ReportChecks.FailedRow(html, method.Method, 3, method.Failure);
+                continue;
+            }
+
             var baseline = method.Method == ExplanationEvaluator.CentredBoxKey;
             html.Append(baseline ? "<tr class=\"baseline\">" : "<tr>").Append("<td>").Append(Encode(Label(method.Method))).Append("</td>")
                 .Append(Cell(method.Top1Error, !baseline && method.Top1Error == bestTop1))
@@ -155,9 +162,15 @@ internal static class ReportHtml
                 $"(the sum of its values) is split into the share inside the explained object's own box and the share inside the other object's box. ",
                 $"A class-discriminative method puts its mass on its own object; the paper shows that Guided Backpropagation is not class-discriminative, so its two shares should be close.")))
             .Append("</p>\n<table class=\"metrics\" id=\"discrimination-table\">\n<thead><tr><th>method</th><th>share in own box</th><th>share in other box</th><th>margin</th></tr></thead>\n<tbody>\n");
-        var bestMargin = discrimination.Methods.Max(m => m.Margin);
+        var bestMargin = ReportChecks.Best(discrimination.Methods.Select(m => m.Margin), false);
         foreach (var method in discrimination.Methods)
         {
+            if (method.Failure is not null)
+            {
+                ReportChecks.FailedRow(html, method.Method, 3, method.Failure);
+                continue;
+            }
+
             html.Append("<tr><td>").Append(Encode(Label(method.Method))).Append("</td>")
                 .Append(Cell(method.OwnBoxShare, false)).Append(Cell(method.OtherBoxShare, false)).Append(Cell(method.Margin, method.Margin == bestMargin)).Append("</tr>\n");
         }
@@ -259,7 +272,7 @@ internal static class ReportHtml
         html.Append("<img alt=\"").Append(Encode(alt)).Append("\" src=\"data:image/png;base64,").Append(Convert.ToBase64String(png)).Append("\">");
 
     internal static string Cell(double value, bool best) =>
-        Invariant($"<td{(best ? " class=\"best\"" : "")}>{value * 100:F1} %</td>");
+        double.IsFinite(value) ? Invariant($"<td{(best ? " class=\"best\"" : "")}>{value * 100:F1} %</td>") : "<td>–</td>";
 
     internal static string ClassName(EvaluationReport report, int index) =>
         index >= 0 && index < report.ClassNames.Count ? report.ClassNames[index] : $"class {index}";

@@ -50,28 +50,29 @@ internal static class ReportMetrics
                 ["threshold"] = Math.Round((double)CamLocalizer.DefaultThreshold, 6),
                 ["iou_threshold"] = LocalizationMetrics.IouThreshold,
                 ["centred_box"] = new JsonObject { ["width"] = localization.MeanBoxSize.Width, ["height"] = localization.MeanBoxSize.Height },
-                ["methods"] = new JsonObject(localization.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, new JsonObject
+                ["methods"] = new JsonObject(localization.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, ReportChecks.WithFailure(new JsonObject
                 {
-                    ["top1_localization_error"] = m.Top1Error,
-                    ["ground_truth_class_localization_error"] = m.GroundTruthClassError,
-                    ["pointing_game_accuracy"] = m.PointingGame,
-                }))),
+                    ["top1_localization_error"] = ReportChecks.Finite(m.Top1Error),
+                    ["ground_truth_class_localization_error"] = ReportChecks.Finite(m.GroundTruthClassError),
+                    ["pointing_game_accuracy"] = ReportChecks.Finite(m.PointingGame),
+                }, m.Failure)))),
             },
             ["discrimination"] = report.Discrimination is { } discrimination
                 ? new JsonObject
                 {
                     ["images"] = discrimination.Images,
-                    ["methods"] = new JsonObject(discrimination.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, new JsonObject
+                    ["methods"] = new JsonObject(discrimination.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, ReportChecks.WithFailure(new JsonObject
                     {
-                        ["own_box_share"] = m.OwnBoxShare,
-                        ["other_box_share"] = m.OtherBoxShare,
-                        ["margin"] = m.Margin,
-                    }))),
+                        ["own_box_share"] = ReportChecks.Finite(m.OwnBoxShare),
+                        ["other_box_share"] = ReportChecks.Finite(m.OtherBoxShare),
+                        ["margin"] = ReportChecks.Finite(m.Margin),
+                    }, m.Failure)))),
                 }
                 : null,
             ["sanity"] = ReportChecks.SanityJson(report),
             ["faithfulness"] = ReportChecks.FaithfulnessJson(report.Faithfulness),
             ["shortcut"] = ReportChecks.ShortcutJson(report.Shortcut),
+            ["problems"] = ReportChecks.ProblemsJson(report),
         };
         return json.ToJsonString(Indented);
     }

@@ -28,7 +28,8 @@ internal static class ReportPlots
             var stride = series.Count + 1;
             for (var s = 0; s < series.Count; s++)
             {
-                var bars = series[s].Values.Select((value, g) => new Bar { Position = -(g * stride + s), Value = value, FillColor = palette.GetColor(s), LineWidth = 0 }).ToList();
+                // A figure that could not be computed (NaN) has no bar.
+                var bars = series[s].Values.Select((value, g) => new Bar { Position = -(g * stride + s), Value = double.IsFinite(value) ? value : 0, FillColor = palette.GetColor(s), LineWidth = 0 }).ToList();
                 var plottable = plot.Add.Bars(bars);
                 plottable.Horizontal = true;
                 plottable.LegendText = series[s].Name;
@@ -37,7 +38,7 @@ internal static class ReportPlots
             var centres = groups.Select((_, g) => -(g * stride + ((series.Count - 1) / 2.0))).ToArray();
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(centres, [.. groups]);
             plot.Axes.Left.MajorTickStyle.Length = 0;
-            plot.Axes.SetLimitsX(0, Math.Max(1.0, series.SelectMany(s => s.Values).DefaultIfEmpty(0).Max()) * 1.02);
+            plot.Axes.SetLimitsX(0, Math.Max(1.0, series.SelectMany(s => s.Values).Where(double.IsFinite).DefaultIfEmpty(0).Max()) * 1.02);
             plot.Axes.SetLimitsY(-(groups.Count * stride) + 0.5, 0.5);
             plot.ShowLegend(Edge.Bottom);
             plot.Title(title);
@@ -73,7 +74,9 @@ internal static class ReportPlots
             var palette = new ScottPlot.Palettes.Category10();
             for (var s = 0; s < series.Count; s++)
             {
-                var line = plot.Add.Scatter(series[s].X.ToArray(), series[s].Y.ToArray());
+                // A figure that could not be computed (NaN) leaves a gap in its line, not a point.
+                var points = series[s].X.Zip(series[s].Y).Where(p => double.IsFinite(p.Second)).ToArray();
+                var line = plot.Add.Scatter(points.Select(p => p.First).ToArray(), points.Select(p => p.Second).ToArray());
                 line.LegendText = series[s].Name;
                 line.Color = palette.GetColor(s % palette.Colors.Length);
                 line.LinePattern = s < palette.Colors.Length ? LinePattern.Solid : LinePattern.Dashed;

@@ -91,7 +91,7 @@ public static class SanityCheck
         }
 
         var keys = FamilyExplainer.KeysOf(methods, options.IncludeGuided);
-        var original = Views(model, layer, images, methods, options, () => Advance("original"), cancellationToken);
+        var original = ViewsOf(model, layer, images, methods, options, () => Advance("original"), cancellationToken);
         var steps = new List<SanityStep>();
         using var generator = new Generator((ulong)options.Seed);
         if (options.Cascading)
@@ -99,7 +99,7 @@ public static class SanityCheck
             for (var d = 0; d < layers.Count; d++)
             {
                 ModelCopy.Reinitialize(modules[d], generator);
-                var randomised = Views(copy, copyLayer, images, methods, options, () => Advance("cascading"), cancellationToken);
+                var randomised = ViewsOf(copy, copyLayer, images, methods, options, () => Advance("cascading"), cancellationToken);
                 steps.Add(Step(SanityRandomization.Cascading, d + 1, layers[d], keys, original, randomised, options.GalleryImages));
             }
         }
@@ -110,7 +110,7 @@ public static class SanityCheck
             {
                 ModelCopy.Load(model, copy);
                 ModelCopy.Reinitialize(modules[d], generator);
-                var randomised = Views(copy, copyLayer, images, methods, options, () => Advance("independent"), cancellationToken);
+                var randomised = ViewsOf(copy, copyLayer, images, methods, options, () => Advance("independent"), cancellationToken);
                 steps.Add(Step(SanityRandomization.Independent, d + 1, layers[d], keys, original, randomised, options.GalleryImages));
             }
         }
@@ -152,8 +152,8 @@ public static class SanityCheck
         var done = 0;
         void Advance() => progress?.Report(new EvaluationProgress("labels", ++done, 2 * batches));
         var keys = FamilyExplainer.KeysOf(methods, options.IncludeGuided);
-        var original = Views(model, layer, images, methods, options, Advance, cancellationToken);
-        var randomised = Views(shuffled, shuffledLayer, images, methods, options, Advance, cancellationToken);
+        var original = ViewsOf(model, layer, images, methods, options, Advance, cancellationToken);
+        var randomised = ViewsOf(shuffled, shuffledLayer, images, methods, options, Advance, cancellationToken);
         var step = Step(SanityRandomization.Labels, 0, "trained on shuffled labels", keys, original, randomised, options.GalleryImages);
         return new SanityCheckResult(keys, [], Gallery(original, options.GalleryImages), [step], Verdicts(keys, [step]), (int)images.shape[0]);
     }
@@ -167,23 +167,32 @@ public static class SanityCheck
     /// <summary>One image's map for one method, in the paper's three normalisations.</summary>
     private sealed record MapView(double[,] Absolute, double[,] Signed, double[,] Unit);
 
-    private static MapView[][] Views(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, Tensor images, IReadOnlyList<CamMethod> methods, SanityCheckOptions options, Action advance, CancellationToken cancellationToken)
+    /// <summary>Every image's views, a row per image and a column per method, and why any method failed (by key).</summary>
+    private sealed record Views(MapView[][] Rows, IReadOnlyDictionary<string, string> Failures);
+
+    private static Views ViewsOf(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, Tensor images, IReadOnlyList<CamMethod> methods, SanityCheckOptions options, Action advance, CancellationToken cancellationToken)
     {
         var family = new FamilyExplainer(model, layer, methods, options.IncludeGuided);
         var views = new List<MapView[]>();
+        var failures = new Dictionary<string, string>();
         for (long start = 0; start < images.shape[0]; start += options.BatchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var batch = images[TensorIndex.Slice(start, Math.Min(start + options.BatchSize, images.shape[0]))];
             var explained = family.Explain(batch, classes: null, keepPictures: false, cancellationToken);
+            foreach (var (key, reason) in explained.Failures)
+            {
+                failures.TryAdd(key, reason);
+            }
+
             var rows = new MapView[explained.Maps.Length][];
             Parallel.For(0, rows.Length, new ParallelOptions { CancellationToken = cancellationToken }, i => rows[i] = [.. explained.Maps[i].Select(View)]);
             views.AddRange(rows);
             advance();
         }
 
-        return [.. views];
+        return new Views([.. views], failures);
     }
 
     private static MapView View(FamilyMap map)
@@ -197,11 +206,20 @@ public static class SanityCheck
         return new MapView(MapComparison.AbsoluteNormalized(values), MapComparison.DivergingNormalized(values), MapComparison.MinMaxNormalized(values));
     }
 
-    private static SanityStep Step(SanityRandomization randomization, int depth, string layer, IReadOnlyList<string> keys, MapView[][] original, MapView[][] randomised, int gallery)
+    private static SanityStep Step(SanityRandomization randomization, int depth, string layer, IReadOnlyList<string> keys, Views originalViews, Views randomisedViews, int gallery)
     {
+        var (original, randomised) = (originalViews.Rows, randomisedViews.Rows);
         var similarity = new Dictionary<string, MapSimilarity>();
         for (var m = 0; m < keys.Count; m++)
         {
+            // A method that failed here (or with the learned weights) has no statistics at this step; the others go on.
+            if (originalViews.Failures.TryGetValue(keys[m], out var failed) || randomisedViews.Failures.TryGetValue(keys[m], out failed))
+            {
+                var where = originalViews.Failures.ContainsKey(keys[m]) ? "with the learned weights" : randomization == SanityRandomization.Labels ? "on the shuffled-label model" : $"with {layer} re-initialised";
+                similarity[keys[m]] = new MapSimilarity(double.NaN, double.NaN, double.NaN, double.NaN, 0) { Failure = $"could not be computed {where}: {failed}" };
+                continue;
+            }
+
             var statistics = new double[original.Length][];
             Parallel.For(0, original.Length, i =>
             {
@@ -221,7 +239,7 @@ public static class SanityCheck
             similarity[keys[m]] = new MapSimilarity(Mean(0), Mean(1), Mean(2), Mean(3), original.Length);
         }
 
-        return new SanityStep(randomization, depth, layer, similarity, Gallery(randomised, gallery));
+        return new SanityStep(randomization, depth, layer, similarity, Gallery(randomisedViews, gallery));
     }
 
     /// <summary>
@@ -231,8 +249,8 @@ public static class SanityCheck
     private static double Ranked(double[,] a, double[,] b, double correlation) =>
         !double.IsNaN(correlation) ? correlation : a.Cast<double>().SequenceEqual(b.Cast<double>()) ? 1.0 : 0.0;
 
-    private static IReadOnlyList<IReadOnlyList<float[,]>> Gallery(MapView[][] views, int count) =>
-        [.. views.Take(count).Select(row => (IReadOnlyList<float[,]>)[.. row.Select(v => HostArrays.Select(v.Absolute, static a => (float)a))])];
+    private static IReadOnlyList<IReadOnlyList<float[,]>> Gallery(Views views, int count) =>
+        [.. views.Rows.Take(count).Select(row => (IReadOnlyList<float[,]>)[.. row.Select(v => HostArrays.Select(v.Absolute, static a => (float)a))])];
 
     private static IReadOnlyList<SanityVerdict> Verdicts(IReadOnlyList<string> keys, IReadOnlyList<SanityStep> steps)
     {
@@ -250,6 +268,11 @@ public static class SanityCheck
             var passes = rank < PassThreshold;
             var changed = step.Randomization == SanityRandomization.Labels ? "what the labels taught it" : "its learned weights";
             var name = ReportHtml.Label(key);
+            if (step.Similarity[key].Failure is { } failure)
+            {
+                return new SanityVerdict(key, false, double.NaN, $"{name} could not be checked (with {what}): its maps {failure}") { Failure = failure };
+            }
+
             var text = passes
                 ? $"{name} depends on {changed}: with {what}, its maps' rank correlation with the original falls to {rank:F2} (SSIM {ssim:F2})."
                 : $"{name} barely depends on {changed}: with {what}, its maps still correlate at {rank:F2} with the original (SSIM {ssim:F2}); its maps show the input more than the model.";
