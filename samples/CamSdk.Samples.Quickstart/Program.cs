@@ -22,94 +22,49 @@ var clock = Stopwatch.StartNew();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
-var options = new ShapesTrainingOptions { Retrain = arguments.Retrain };
-TrainedShapesNet? trained = null, shuffled = null, watermarked = null;
-EvaluationReport report = null!;
+MainJobResult job;
 try
 {
-    AnsiConsole.Progress()
+    job = AnsiConsole.Progress()
         .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
         .Start(context =>
         {
-            var training = context.AddTask("Training ShapesNet", maxValue: 1);
-            trained = ShapesNetTrainer.TrainOrLoad(options, new Inline<ShapesTrainingProgress>(p =>
+            // One bar per task of the job, in the order the tasks start.
+            var bars = new System.Collections.Generic.Dictionary<string, ProgressTask>();
+            return ShapesMainJob.Run(arguments.Job, new Inline<MainJobProgress>(p =>
             {
-                training.MaxValue = p.Steps;
-                training.Value = p.Step;
-                training.Description = $"Training ShapesNet: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}";
-            }), cancel.Token);
-            training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
-            training.Value = training.MaxValue;
-
-            var stages = new[] { "localisation", "discrimination" }.ToDictionary(s => s, s => context.AddTask($"Explaining: {s}", maxValue: 1));
-            report = ShapesEvaluation.Evaluate(trained, options, arguments.Images, arguments.Pairs, new Inline<EvaluationProgress>(p =>
-            {
-                var task = stages[p.Stage];
-                task.MaxValue = p.Total;
-                task.Value = p.Completed;
-            }), cancel.Token);
-            foreach (var task in stages.Values)
-            {
-                task.Value = task.MaxValue;
-            }
-
-            // Can the maps be trusted? Two more networks (shuffled labels; a watermark shortcut), then the checks.
-            TrainedShapesNet Train(string name, ShapesTrainingOptions variant)
-            {
-                var task = context.AddTask($"Training ShapesNet {name}", maxValue: 1);
-                var result = ShapesNetTrainer.TrainOrLoad(variant, new Inline<ShapesTrainingProgress>(p =>
+                if (!bars.TryGetValue(p.Task, out var bar))
                 {
-                    task.MaxValue = p.Steps;
-                    task.Value = p.Step;
-                    task.Description = $"Training ShapesNet {name}: epoch {p.Epoch}/{p.Epochs}, accuracy {p.Accuracy:P1}";
-                }), cancel.Token);
-                task.Description = result.FromCache ? $"ShapesNet {name} loaded from the cache" : $"ShapesNet {name} trained";
-                task.Value = task.MaxValue;
-                return result;
-            }
+                    bars[p.Task] = bar = context.AddTask(p.Description, maxValue: Math.Max(1, p.Total));
+                }
 
-            shuffled = Train("on shuffled labels", ShapesChecks.ShuffledLabelsOptions(options));
-            watermarked = Train("with watermarks", ShapesChecks.WatermarkOptions(options));
-            var checks = new[] { "original", "cascading", "independent", "labels", "faithfulness", "shortcut" }.ToDictionary(s => s, s => context.AddTask($"Checking: {(s == "original" ? "sanity, learned weights" : s)}", maxValue: 1));
-            report = ShapesChecks.AddTo(report, trained, shuffled, watermarked, options, progress: new Inline<EvaluationProgress>(p =>
-            {
-                var task = checks[p.Stage];
-                task.MaxValue = p.Total;
-                task.Value = p.Completed;
-            }), cancellationToken: cancel.Token);
-            foreach (var task in checks.Values)
-            {
-                task.Value = task.MaxValue;
-            }
+                bar.MaxValue = Math.Max(1, p.Total);
+                bar.Value = p.Completed;
+                bar.Description = p.Description;
+            }), cancel.Token);
         });
 }
 catch (OperationCanceledException)
 {
     Console.WriteLine("Cancelled: nothing was written (and no half-trained weights were cached).");
-    trained?.Dispose();
-    shuffled?.Dispose();
-    watermarked?.Dispose();
     return 1;
 }
 catch (CamSdk.CamException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    trained?.Dispose();
-    shuffled?.Dispose();
-    watermarked?.Dispose();
     return 2;
 }
 
-using var _ = trained;
-using var __ = shuffled;
-using var ___ = watermarked;
+using var _ = job;
+var (trained, report) = (job.Trained, job.Report);
 
 // The generated API: ShapesNet is declared with [ExplainLayer] and [ClassHead(typeof(ShapeKind))], so its explanations
 // are typed by label and layer. Explain the first held-out star for the class Star, at the default layer:
+var options = arguments.Job.Training;
 var star = Enumerable.Range(SyntheticShapes.HeldOutStart, 1_000).Select(new SyntheticShapes(options.Seed, options.ImageSize).SingleObject).First(s => s.Label == ShapeKind.Star);
 string starLine;
 using (var input = ShapesNet.Preprocessor.ToTensor(star.Image))
-using (var explanation = trained!.Model.Explain(input, ShapeKind.Star))
+using (var explanation = trained.Model.Explain(input, ShapeKind.Star))
 {
     var truth = star.Objects[0].Box;
     starLine = explanation.Localize() is { } box
@@ -118,37 +73,12 @@ using (var explanation = trained!.Model.Explain(input, ShapeKind.Star))
 }
 
 var (html, metrics) = report.WriteTo(arguments.Output);
-var localization = report.Localization;
-var gradCam = localization.Methods.First(m => m.Method == "gradcam");
-var baseline = localization.Methods.First(m => m.Method == ExplanationEvaluator.CentredBoxKey);
 Console.WriteLine();
-Console.WriteLine($"ShapesNet {(trained.FromCache ? "loaded from the cache" : $"trained in {trained.Summary.TrainingSeconds:F0} s and cached")}; held-out accuracy {localization.Accuracy:P1} on {localization.Images:N0} images.");
-Console.WriteLine(starLine);
-Console.WriteLine($"Localisation on {localization.Images:N0} held-out images: Grad-CAM's top-1 error {gradCam.Top1Error:P1} (a centred box: {baseline.Top1Error:P1}), " +
-    $"ground-truth-class error {gradCam.GroundTruthClassError:P1}, pointing game {gradCam.PointingGame:P1}.");
-if (report.Discrimination is { } discrimination)
+foreach (var line in MainJobSummary.Lines(job, starLine))
 {
-    var shares = discrimination.Methods.ToDictionary(m => m.Method);
-    var (gradCamShares, guidedShares) = (shares["gradcam"], shares[ExplanationEvaluator.GuidedBackpropagationKey]);
-    Console.WriteLine($"Two objects of different classes ({discrimination.Images:N0} images): Grad-CAM puts {gradCamShares.OwnBoxShare:P1} of a class's map in its own object's box " +
-        $"and {gradCamShares.OtherBoxShare:P1} in the other's; Guided Backprop {guidedShares.OwnBoxShare:P1} and {guidedShares.OtherBoxShare:P1}.");
+    Console.WriteLine(line);
 }
 
-foreach (var verdict in report.Sanity!.Verdicts.Where(v => v.Method is "gradcam" or ExplanationEvaluator.GuidedBackpropagationKey))
-{
-    Console.WriteLine($"Sanity: {verdict.Text}");
-}
-
-var firstStep = report.Sanity.Steps[0];
-Console.WriteLine($"Sanity, top layer ({firstStep.Layer}) alone re-initialised: Grad-CAM's rank correlation {firstStep.Similarity["gradcam"].SpearmanAbsolute:F2}, Guided Backprop's {firstStep.Similarity[ExplanationEvaluator.GuidedBackpropagationKey].SpearmanAbsolute:F2}.");
-var labelStep = report.DataRandomization!.Check.Steps[0];
-Console.WriteLine($"Shuffled labels (memorised to {report.DataRandomization.TrainingAccuracy:P1}): Grad-CAM's rank correlation with the real model's maps {labelStep.Similarity["gradcam"].SpearmanAbsolute:F2}.");
-var faithful = report.Faithfulness!.Methods.ToDictionary(m => m.Method);
-Console.WriteLine($"Faithfulness ({report.Faithfulness.Images} images): Grad-CAM deletion AUC {faithful["gradcam"].Deletion.Area:F3}, insertion AUC {faithful["gradcam"].Insertion.Area:F3}, ROAD combined {faithful["gradcam"].RoadCombined:F3}; " +
-    $"Guided Backprop {faithful[ExplanationEvaluator.GuidedBackpropagationKey].Deletion.Area:F3}, {faithful[ExplanationEvaluator.GuidedBackpropagationKey].Insertion.Area:F3}, {faithful[ExplanationEvaluator.GuidedBackpropagationKey].RoadCombined:F3}.");
-var (biased, unbiased) = (report.Shortcut!.Models[0], report.Shortcut.Models[1]);
-Console.WriteLine($"Shortcut: Grad-CAM puts {biased.MassShare:P1} of its mass on the watermark for the watermark-trained network and {unbiased.MassShare:P1} for the main one " +
-    $"(the watermark is {report.Shortcut.RegionShare:P1} of the image); without the watermark their accuracy is {biased.CleanAccuracy:P1} and {unbiased.CleanAccuracy:P1}.");
 Console.WriteLine($"Report:  {html}");
 Console.WriteLine($"Metrics: {metrics}");
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F0} s.");
@@ -157,26 +87,33 @@ return 0;
 static string Show(BoundingBox box) => $"({box.Left}, {box.Top})–({box.Right}, {box.Bottom})";
 
 /// <summary>The main job's optional arguments.</summary>
-internal sealed record Arguments(bool Retrain, string Output, int Images, int Pairs)
+internal sealed record Arguments(string Output, MainJobOptions Job)
 {
+    private const string Usage =
+        "Options: --retrain, --out DIR, --images N (at least 1), --pairs N (at least 0), and to run it smaller: --training-images N, --epochs N, --check-images N (each at least 1).";
+
     /// <summary>The arguments, or null (with the reason printed) when they are wrong.</summary>
     internal static Arguments? Parse(string[] args)
     {
-        var result = new Arguments(false, "out", 1_000, 200);
+        var result = new Arguments("out", new MainJobOptions());
         for (var i = 0; i < args.Length; i++)
         {
             int? Count(int minimum) => i + 1 < args.Length && int.TryParse(args[++i], System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= minimum ? n : null;
+            var job = result.Job;
             Arguments? next = args[i] switch
             {
-                "--retrain" => result with { Retrain = true },
+                "--retrain" => result with { Job = job with { Training = job.Training with { Retrain = true } } },
                 "--out" when i + 1 < args.Length => result with { Output = args[++i] },
-                "--images" => Count(1) is { } images ? result with { Images = images } : null,
-                "--pairs" => Count(0) is { } pairs ? result with { Pairs = pairs } : null,
+                "--images" => Count(1) is { } images ? result with { Job = job with { Images = images } } : null,
+                "--pairs" => Count(0) is { } pairs ? result with { Job = job with { Pairs = pairs } } : null,
+                "--training-images" => Count(1) is { } training ? result with { Job = job with { Training = job.Training with { TrainingImages = training } } } : null,
+                "--epochs" => Count(1) is { } epochs ? result with { Job = job with { Training = job.Training with { Epochs = epochs } } } : null,
+                "--check-images" => Count(1) is { } check ? result with { Job = job with { SanityImages = check, FaithfulnessImages = check, ShortcutImages = check } } : null,
                 _ => null,
             };
             if (next is null)
             {
-                Console.Error.WriteLine($"Cannot use '{string.Join(' ', args)}'. Options: --retrain, --out DIR, --images N (at least 1), --pairs N (at least 0).");
+                Console.Error.WriteLine($"Cannot use '{string.Join(' ', args)}'. {Usage}");
                 return null;
             }
 

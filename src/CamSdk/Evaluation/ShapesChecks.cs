@@ -157,6 +157,11 @@ public static class ShapesChecks
                 var count = Math.Min(32, images - start);
                 var classes = labels.Skip(start).Take(count).ToArray();
                 var explained = family.Explain(ShapesNet.Preprocessor.ToBatch([.. marked.Skip(start).Take(count).Select(m => m.Shape.Image)]).to(DeviceOf(model)), classes, keepPictures: false, cancellationToken);
+                if (explained.Failures.Count > 0)
+                {
+                    throw new CamException($"Grad-CAM could not be computed for the {name} network: {string.Join(" ", explained.Failures.Values)}");
+                }
+
                 for (var i = 0; i < count; i++)
                 {
                     modelMaps[start + i] = explained.Maps[i][0].Map;
@@ -186,12 +191,13 @@ public static class ShapesChecks
     /// <summary>
     /// Runs every check of the main job and adds them to its report: model randomisation of <paramref name="trained"/>, data
     /// randomisation against <paramref name="shuffled"/>, the faithfulness metrics, and the shortcut study of
-    /// <paramref name="watermarked"/> against <paramref name="trained"/>.
+    /// <paramref name="watermarked"/> against <paramref name="trained"/>. A check that cannot run is listed in the report's
+    /// <see cref="EvaluationReport.SkippedChecks"/> with the reason, and the others still run.
     /// </summary>
     /// <param name="report">The report of <see cref="ShapesEvaluation.Evaluate(TrainedShapesNet, ShapesTrainingOptions, int, int, IProgress{EvaluationProgress}?, CancellationToken)"/>.</param>
     /// <param name="trained">The main network.</param>
-    /// <param name="shuffled">The network trained with <see cref="ShuffledLabelsOptions"/>.</param>
-    /// <param name="watermarked">The network trained with <see cref="WatermarkOptions"/>.</param>
+    /// <param name="shuffled">The network trained with <see cref="ShuffledLabelsOptions"/>; null skips data randomisation.</param>
+    /// <param name="watermarked">The network trained with <see cref="WatermarkOptions"/>; null skips the shortcut study.</param>
     /// <param name="options">The main network's options.</param>
     /// <param name="sanityImages">Images for the sanity checks.</param>
     /// <param name="faithfulnessImages">Images for the faithfulness metrics.</param>
@@ -199,24 +205,46 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch (stages "original", "cascading", "independent", "labels", "faithfulness", "shortcut").</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The report with its sanity, faithfulness and shortcut sections.</returns>
-    public static EvaluationReport AddTo(EvaluationReport report, TrainedShapesNet trained, TrainedShapesNet shuffled, TrainedShapesNet watermarked, ShapesTrainingOptions options, int sanityImages = 32, int faithfulnessImages = 32, int shortcutImages = 300, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static EvaluationReport AddTo(EvaluationReport report, TrainedShapesNet trained, TrainedShapesNet? shuffled, TrainedShapesNet? watermarked, ShapesTrainingOptions options, int sanityImages = 32, int faithfulnessImages = 32, int shortcutImages = 300, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(trained);
-        ArgumentNullException.ThrowIfNull(shuffled);
-        ArgumentNullException.ThrowIfNull(watermarked);
         ArgumentNullException.ThrowIfNull(options);
-        var sanity = CheckSanity(trained, options, sanityImages, progress, cancellationToken);
-        var labels = CompareShuffledLabels(trained, shuffled, options, sanityImages, progress, cancellationToken);
-        var shuffledOptions = ShuffledLabelsOptions(options);
-        var data = new DataRandomization(
-            labels,
-            string.Create(CultureInfo.InvariantCulture, $"the same network trained on {shuffledOptions.TrainingImages:N0} images with randomly permuted labels for {shuffledOptions.Epochs} epochs (learning rate {shuffledOptions.LearningRate})."),
-            shuffled.Summary.EpochAccuracies.Count > 0 ? shuffled.Summary.EpochAccuracies[^1] : double.NaN,
-            shuffled.Summary.HeldOutAccuracy);
-        var faithfulness = EvaluateFaithfulness(trained, options, faithfulnessImages, progress, cancellationToken);
-        var shortcut = StudyShortcut(watermarked, trained, options, shortcutImages, progress: progress, cancellationToken: cancellationToken);
-        return report with { Sanity = sanity, DataRandomization = data, Faithfulness = faithfulness, Shortcut = shortcut };
+        var skipped = new List<EvaluationProblem>(report.SkippedChecks);
+        var sanity = Attempt(skipped, "sanity", () => CheckSanity(trained, options, sanityImages, progress, cancellationToken));
+        DataRandomization? data = null;
+        if (shuffled is not null)
+        {
+            var labels = Attempt(skipped, "data-randomization", () => CompareShuffledLabels(trained, shuffled, options, sanityImages, progress, cancellationToken));
+            var shuffledOptions = ShuffledLabelsOptions(options);
+            data = labels is null ? null : new DataRandomization(
+                labels,
+                string.Create(CultureInfo.InvariantCulture, $"the same network trained on {shuffledOptions.TrainingImages:N0} images with randomly permuted labels for {shuffledOptions.Epochs} epochs (learning rate {shuffledOptions.LearningRate})."),
+                shuffled.Summary.EpochAccuracies.Count > 0 ? shuffled.Summary.EpochAccuracies[^1] : double.NaN,
+                shuffled.Summary.HeldOutAccuracy);
+        }
+
+        var faithfulness = Attempt(skipped, "faithfulness", () => EvaluateFaithfulness(trained, options, faithfulnessImages, progress, cancellationToken));
+        var shortcut = watermarked is null ? null : Attempt(skipped, "shortcut", () => StudyShortcut(watermarked, trained, options, shortcutImages, progress: progress, cancellationToken: cancellationToken));
+        return report with { Sanity = sanity, DataRandomization = data, Faithfulness = faithfulness, Shortcut = shortcut, SkippedChecks = skipped };
+    }
+
+    /// <summary>
+    /// Runs one of CamSdk's own checks: its <see cref="CamException"/> is recorded as a skipped check with its reason (a
+    /// check must never end the job), and null is returned.
+    /// </summary>
+    internal static T? Attempt<T>(List<EvaluationProblem> skipped, string section, Func<T> check)
+        where T : class
+    {
+        try
+        {
+            return check();
+        }
+        catch (CamException e)
+        {
+            skipped.Add(new EvaluationProblem(section, null, null, e.Message));
+            return null;
+        }
     }
 
     /// <summary>How many images the model classifies right, in evaluation mode under its lock (left as it was found).</summary>

@@ -13,13 +13,25 @@ public sealed class TinyMainJob : IDisposable
     public TinyMainJob()
     {
         Folder = Directory.CreateTempSubdirectory("camsdk-mainjob-").FullName;
-        Options = new ShapesTrainingOptions { ImageSize = 64, TrainingImages = 64, Epochs = 1, BatchSize = 16, HeldOutImages = 16, CacheDirectory = Path.Combine(Folder, "cache") };
-        Trained = ShapesNetTrainer.TrainOrLoad(Options);
-        Shuffled = ShapesNetTrainer.TrainOrLoad(ShapesChecks.ShuffledLabelsOptions(Options));
-        Watermarked = ShapesNetTrainer.TrainOrLoad(ShapesChecks.WatermarkOptions(Options));
-        Report = ShapesChecks.AddTo(ShapesEvaluation.Evaluate(Trained, Options, images: 8, pairs: 4), Trained, Shuffled, Watermarked, Options, sanityImages: 4, faithfulnessImages: 4, shortcutImages: 12);
+        Job = JobOptions(Path.Combine(Folder, "cache"));
+        Options = Job.Training;
+        var result = ShapesMainJob.Run(Job);
+        (Trained, Shuffled, Watermarked, Report) = (result.Trained, result.Shuffled!, result.Watermarked!, result.Report);
         (HtmlPath, MetricsPath) = Report.WriteTo(Path.Combine(Folder, "out"));
     }
+
+    /// <summary>The miniature's sizes, caching its networks in <paramref name="cache"/>.</summary>
+    public static MainJobOptions JobOptions(string cache) => new()
+    {
+        Training = new ShapesTrainingOptions { ImageSize = 64, TrainingImages = 64, Epochs = 1, BatchSize = 16, HeldOutImages = 16, CacheDirectory = cache },
+        Images = 8,
+        Pairs = 4,
+        SanityImages = 4,
+        FaithfulnessImages = 4,
+        ShortcutImages = 12,
+    };
+
+    public MainJobOptions Job { get; }
 
     public string Folder { get; }
 
