@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using CamSdk.Internal;
 using CamSdk.Imaging;
 using Microsoft.Extensions.FileSystemGlobbing;
 using Microsoft.Extensions.FileSystemGlobbing.Abstractions;
@@ -25,15 +26,7 @@ internal static class Inputs
     {
         if (settings.InputNpy is { } npy)
         {
-            if (Directory.Exists(npy))
-            {
-                throw new CamException($"--input-npy '{npy}' is a directory: give a .npy file.");
-            }
-
-            if (!File.Exists(npy))
-            {
-                throw new CamException($"The .npy file '{npy}' does not exist.");
-            }
+            UserFiles.RequireFile(npy, ".npy file", static m => new CamException($"--input-npy: {m}"));
 
             var stem = Path.GetFileNameWithoutExtension(npy);
             return [new Input(stem, npy, () => LoadNpy(npy), n => $"{stem}-{n}")];
@@ -65,7 +58,8 @@ internal static class Inputs
             IEnumerable<string> found;
             if (Directory.Exists(path))
             {
-                found = Directory.EnumerateFiles(path, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
+                // Links to files count as the files; links to folders are searched once, never round a loop.
+                found = UserFiles.FilesUnder(path)
                     .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
                     .Order(StringComparer.Ordinal)
                     .ToList();

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using CamSdk.Internal;
 using CamSdk.Models;
 using Spectre.Console;
 using TorchSharp;
@@ -130,17 +131,7 @@ internal static class ModelLoading
                 : throw new CamException($"--labels {ImageNetLabels} names ImageNet's {names.Length} classes, but the model has {classCount}: give a labels file with one name per class instead.");
         }
 
-        if (Directory.Exists(path))
-        {
-            throw new CamException($"The labels file '{path}' is a directory: give a text file with one class name per line.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new CamException($"The labels file '{path}' does not exist. Give a text file with one class name per line.");
-        }
-
-        var labels = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+        var labels = UserFiles.ReadAllLines(path, "labels file", static m => new CamException($"{m} Give a text file with one class name per line.")).Where(l => l.Length > 0).ToArray();
         return labels.Length == classCount
             ? labels
             : throw new CamException($"'{path}' has {labels.Length} label(s) but the model has {classCount} classes: give one name per line, in class order.");

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk.Cli;
@@ -43,23 +44,8 @@ internal static class Npy
     /// <summary>Reads a .npy file as a C-ordered float32 tensor on the CPU.</summary>
     internal static torch.Tensor Read(string path)
     {
-        if (Directory.Exists(path))
-        {
-            throw new CamInputException($"'{path}' is a directory, not a .npy file: give the path of the file.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new CamInputException($"The .npy file '{path}' does not exist.");
-        }
-
-        var length = new FileInfo(path).Length;
-        if (length > Array.MaxLength)
-        {
-            throw new CamInputException($"'{path}' is {length:N0} bytes, more than one array can hold: split the batch into several .npy files.");
-        }
-
-        return Parse(File.ReadAllBytes(path), path);
+        // Its length is the stream's, also through a symbolic link (a FileInfo's would be the link's own).
+        return Parse(UserFiles.ReadAllBytes(path, ".npy file", static m => new CamInputException(m + " Split a batch too large for one array into several .npy files.")), path);
     }
 
     /// <summary>Parses the bytes of a .npy file.</summary>

@@ -10,6 +10,12 @@ internal static class OutputFolder
     /// <exception cref="CamException">It is a file, or cannot be created or written.</exception>
     internal static void Prepare(string path)
     {
+        // File.Exists is also true for a link whose target is gone (or a loop): say what it is.
+        if (new FileInfo(path).LinkTarget is { } target && !Directory.Exists(path) && !File.Exists(Path.GetFullPath(target, Path.GetDirectoryName(Path.GetFullPath(path))!)))
+        {
+            throw new CamException($"--out '{path}' is a symbolic link to '{target}', which leads to no folder: create that folder, or give another one.");
+        }
+
         if (File.Exists(path))
         {
             throw new CamException($"--out '{path}' is a file: give a folder to write to (it is created if needed).");

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using CamSdk.Imaging;
+using CamSdk.Internal;
 using CamSdk.Localization;
 
 namespace CamSdk.Evaluation;
@@ -44,7 +45,7 @@ public static class EvaluationFolder
             throw new CamImageException($"'{path}' does not exist. A dataset folder holds the images and {AnnotationsFile} with the header '{Header}' and one row per object.");
         }
 
-        var lines = File.ReadAllLines(path);
+        var lines = UserFiles.ReadAllLines(path, "annotations file", static m => new CamImageException(m));
         if (lines.Length == 0 || !string.Equals(lines[0].Trim().Replace(" ", "", StringComparison.Ordinal), Header, StringComparison.OrdinalIgnoreCase))
         {
             throw new CamImageException($"'{path}' must start with the header '{Header}'.");

@@ -67,27 +67,7 @@ public sealed class RgbImage
     public static RgbImage Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path))
-        {
-            throw new CamImageException($"'{path}' is a directory, not an image: give the path of an image file inside it.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new CamImageException($"The image '{path}' does not exist.");
-        }
-
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CamImageException($"The image '{path}' cannot be read: {e.Message}", e);
-        }
-
-        return Decode(data, path);
+        return Decode(UserFiles.ReadAllBytes(path, "image", static m => new CamImageException(m)), path);
     }
 
     /// <summary>Decodes an encoded image (PNG, JPEG, BMP, WebP…), as <see cref="Load"/> does.</summary>

@@ -41,7 +41,10 @@ internal static class EmbeddedFont
         var folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "camsdk-fonts");
         Directory.CreateDirectory(folder);
         var path = System.IO.Path.Combine(folder, $"DejaVuSans-{resource.Length}.ttf");
-        if (!File.Exists(path) || new FileInfo(path).Length != resource.Length)
+        // Written anew unless a regular file of the right length is there: a link (in a shared temporary folder anyone can
+        // plant one) is replaced by the font itself, not read or written through.
+        var existing = new FileInfo(path);
+        if (!existing.Exists || existing.LinkTarget is not null || existing.Length != resource.Length)
         {
             var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
             using (var output = File.Create(temporary))

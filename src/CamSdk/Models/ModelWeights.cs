@@ -30,19 +30,9 @@ public static class ModelWeights
     public static WeightsFormat DetectFormat(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (Directory.Exists(path))
-        {
-            throw new CamWeightsException($"'{path}' is a directory, not a weights file: give the path of the .pth, .safetensors or .dat file inside it.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new CamWeightsException($"The weights file '{path}' does not exist.");
-        }
-
         var head = new byte[16];
         int read;
-        using (var stream = File.OpenRead(path))
+        using (var stream = UserFiles.OpenRead(path, "weights file", static m => new CamWeightsException(m)))
         {
             read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
@@ -214,12 +204,14 @@ public static class ModelWeights
     /// </summary>
     private static Dictionary<string, torch.Tensor> ReadSafetensors(string path)
     {
-        var length = new FileInfo(path).Length;
+        long length;
         ulong headerLength;
         byte[] header;
+        // The stream's length is the file's, also through a symbolic link (a FileInfo's would be the link's own).
         using (var stream = File.OpenRead(path))
         using (var reader = new BinaryReader(stream))
         {
+            length = stream.Length;
             headerLength = reader.ReadUInt64();
             if (headerLength > (ulong)(length - 8) || headerLength > 100_000_000)
             {
