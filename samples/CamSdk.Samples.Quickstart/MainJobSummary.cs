@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using CamSdk.Evaluation;
+using CamSdk.Shapes;
 
 /// <summary>The main job's figures in sentences, as the README shows them; a section that could not run says so.</summary>
 internal static class MainJobSummary

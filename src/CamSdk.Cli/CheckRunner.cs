@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
-using CamSdk.Datasets;
+using CamSdk.Shapes;
 using CamSdk.Evaluation;
 using CamSdk.Imaging;
 using CamSdk.Methods;

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using CamSdk.Datasets;
+using CamSdk.Shapes;
 using CamSdk.Evaluation;
 using CamSdk.Imaging;
 using CamSdk.Methods;

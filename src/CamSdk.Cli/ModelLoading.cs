@@ -6,6 +6,7 @@ using CamSdk.Internal;
 using CamSdk.Models;
 using Spectre.Console;
 using TorchSharp;
+using CamSdk.Shapes;
 
 namespace CamSdk.Cli;
 

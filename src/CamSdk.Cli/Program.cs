@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using CamSdk;
 using CamSdk.Cli;
+using CamSdk.Shapes;
 using Spectre.Console;
 
 var (output, errors) = Terminal.Standard();

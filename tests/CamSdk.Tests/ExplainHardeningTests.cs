@@ -201,10 +201,9 @@ public sealed class PartialGuidanceTests
         Assert.True(Tensors.MaxAbsDifference(partly.Gradients, fully.Gradients) > 1e-4);
         Assert.False(partly.Gradients.isnan().any().item<bool>());
 
-        // Models whose ReLUs are all modules are never flagged: the zoo's ResNet and the test nets.
-        var zoo = CamSdk.Models.ResNet.ResNet18(numClasses: 3);
-        using var image = randn(1, 3, 64, 64);
-        using var guided = new GuidedBackpropagation(zoo).Explain(image);
-        Assert.Equal(new long[] { 1, 3, 64, 64 }, guided.Gradients.shape);
+        // Models whose ReLUs are all modules are never flagged (the zoo's at every step of randomisation: FunctionalReluDetectionTests).
+        using var image = randn(2, 3, 12, 12);
+        using var guided = new GuidedBackpropagation(modules).Explain(image);
+        Assert.Equal(new long[] { 2, 3, 12, 12 }, guided.Gradients.shape);
     }
 }

@@ -10,16 +10,16 @@ namespace CamSdk.Tests;
 /// </summary>
 public sealed class NativeLifetimeTests
 {
-    /// <summary>The projects whose code runs in CamSdk's process: the product, its samples and its tests.</summary>
+    /// <summary>
+    /// The projects whose code runs in CamSdk's process: the packages, the command line, the samples and the tests that
+    /// run libtorch (not the generator, which runs in the compiler).
+    /// </summary>
     public static TheoryData<string> Projects() =>
-    [
-        "src/CamSdk",
-        "src/CamSdk.Cli",
-        "samples/CamSdk.Samples.Quickstart",
-        "samples/CamSdk.Samples.PyTorchWeights",
-        "tests/CamSdk.Tests",
-        "tests/CamSdk.IntegrationTests",
-    ];
+        new([.. new[] { "src", "samples", "tests" }
+            .SelectMany(area => Directory.EnumerateDirectories(Path.Combine(Root(), area)))
+            .Where(d => File.Exists(Path.Combine(d, Path.GetFileName(d) + ".csproj")) && !Path.GetFileName(d).StartsWith("CamSdk.Generators", StringComparison.Ordinal))
+            .Select(d => Path.GetRelativePath(Root(), d).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)]);
 
     private static string Root([CallerFilePath] string thisFile = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using CamSdk.Methods;
-using CamSdk.Models;
+using TorchSharp.PyBridge;
 using CamSdk.Targets;
 using CamSdk.Tests.Support;
 using TorchSharp;
@@ -80,7 +80,7 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
     public void VisionTransformerTokensAreExplainedLikePytorchGradCam()
     {
         var model = new ReferenceVit();
-        ModelWeights.Load(model, Path.Combine(Folder, "tiny_vit.pth"));
+        model.load_py(Path.Combine(Folder, "tiny_vit.pth"));
         model.eval();
         using var input = Tensor("vit", "input", [2, 3, 16, 16]);
         var target = CamTarget.Classes(Targets("vit"));
@@ -99,7 +99,7 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
     private static (ReferenceCnn Model, Tensor Input, CamTarget Target) Cnn()
     {
         var model = new ReferenceCnn();
-        ModelWeights.Load(model, Path.Combine(Folder, "tiny_cnn.pth"));
+        model.load_py(Path.Combine(Folder, "tiny_cnn.pth"));
         model.eval();
         return (model, Tensor("cnn", "input", [2, 3, 16, 16]), CamTarget.Classes(Targets("cnn")));
     }

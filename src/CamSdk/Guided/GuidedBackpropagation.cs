@@ -1,6 +1,5 @@
 using System.Threading;
 using CamSdk.Internal;
-using CamSdk.Models;
 using CamSdk.Targets;
 using TorchSharp;
 
@@ -18,9 +17,9 @@ namespace CamSdk.Guided;
 /// model that applies ReLUs functionally beside its ReLU modules (noticed from the inputs of its other modules),
 /// unless <see cref="ExplainerOptions.AllowPartialGuidance"/> accepts the partly guided result, which is what
 /// pytorch-grad-cam returns for such a model.
-/// TorchSharp's TorchVision ResNets end each block with a functional <c>relu_()</c>: they are guided through
-/// their twin in <see cref="CamSdk.Models.ResNet"/>, which has the same state-dict keys and shares the model's
-/// parameter and buffer storage (nothing is copied).
+/// A model whose ReLUs are functional is guided through a twin when a provider has one (<see cref="GuidableTwins"/>):
+/// CamSdk.Models makes the twins of TorchSharp's TorchVision ResNets, whose blocks end with a functional <c>relu_()</c>;
+/// a twin has the same state-dict keys and shares the model's parameter and buffer storage (nothing is copied).
 /// </remarks>
 public sealed class GuidedBackpropagation
 {
@@ -50,12 +49,11 @@ public sealed class GuidedBackpropagation
     public GuidedBackpropagationResult Explain(torch.Tensor input, CamTarget? target = null, CancellationToken cancellationToken = default)
     {
         target ??= CamTarget.PredictedClass;
-        // TorchVision's ResNet applies a ReLU functionally in every block: its zoo twin, which shares its weights, is guided instead.
-        var twin = TorchVisionTwins.IsTorchVisionResNet(Model);
         return Explanation.Run(Model, input, cancellationToken, () =>
         {
             using var scope = torch.NewDisposeScope();
-            var model = twin ? TorchVisionTwins.For(Model) : Model;
+            // A model that applies ReLUs functionally (TorchVision's ResNet) is guided through its twin, which shares its weights.
+            var model = GuidableTwins.For(Model) ?? Model;
             using var guide = ReluGuide.Attach(model, Options.AllowPartialGuidance);
             var pass = Explanation.Capture(model, input, target, Options, guide, cancellationToken);
             return new GuidedBackpropagationResult(

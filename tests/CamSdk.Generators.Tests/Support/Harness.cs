@@ -18,6 +18,10 @@ internal static class Harness
         .. Basic.Reference.Assemblies.Net100.References.All,
         MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(CamExplainer).Assembly.Location),
+        // The other packages, for code that uses them beside a model (the README's blocks).
+        MetadataReference.CreateFromFile(typeof(CamSdk.Imaging.RgbImage).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(CamSdk.Models.ModelWeights).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(CamSdk.Evaluation.SanityCheck).Assembly.Location),
     ];
 
     internal static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = [new ModelAnalyzer(), new ForwardAnalyzer(), new ClassIndexAnalyzer()];

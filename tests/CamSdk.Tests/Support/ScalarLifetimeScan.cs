@@ -34,16 +34,31 @@ internal static class ScalarLifetimeScan
         public override string ToString() => $"{Path}:{Line}: {What}: `{Code}`";
     }
 
-    /// <summary>Compiles the C# files of <paramref name="folder"/> (with CamSdk's generator) and scans them.</summary>
+    /// <summary>
+    /// Compiles the C# files of <paramref name="folder"/> (with CamSdk's generator) as its project does, and scans them:
+    /// its own files, the shared test helpers its project links (tests/Tests.props), and the references its last restore
+    /// and build resolved (obj/project.assets.json, the referenced projects' outputs).
+    /// </summary>
     /// <param name="folder">A project folder; bin and obj are skipped but for the SDK's global usings.</param>
     /// <param name="repositoryRoot">Paths in findings are relative to it.</param>
     internal static (IReadOnlyList<Finding> Findings, IReadOnlyList<Diagnostic> Errors) ScanProject(string folder, string repositoryRoot)
     {
         var name = Path.GetFileName(folder);
-        var sources = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+        var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(f => !IsUnder(f, folder, "bin") && !IsUnder(f, folder, "obj"))
-            .Select(f => (Path: f, Text: File.ReadAllText(f)))
             .ToList();
+        var project = File.ReadAllText(Path.Combine(folder, name + ".csproj"));
+        if (project.Contains("Tests.props", StringComparison.Ordinal))
+        {
+            var shared = Path.Combine(repositoryRoot, "tests", "Shared");
+            files.AddRange(Directory.EnumerateFiles(shared, "*.cs"));
+            if (project.Contains("<CamSdkTestsUseImages>true</CamSdkTestsUseImages>", StringComparison.Ordinal))
+            {
+                files.AddRange(Directory.EnumerateFiles(Path.Combine(shared, "Imaging"), "*.cs"));
+            }
+        }
+
+        var sources = files.Select(f => (Path: f, Text: File.ReadAllText(f))).ToList();
         // The SDK writes a project's implicit global usings into obj; every configuration's copy is the same.
         var globalUsings = Directory.Exists(Path.Combine(folder, "obj"))
             ? Directory.EnumerateFiles(Path.Combine(folder, "obj"), $"{name}.GlobalUsings.g.cs", SearchOption.AllDirectories).FirstOrDefault()
@@ -53,19 +68,60 @@ internal static class ScalarLifetimeScan
             sources.Add((globalUsings, File.ReadAllText(globalUsings)));
         }
 
-        return Scan(name, sources, repositoryRoot);
+        return Scan(name, sources, repositoryRoot, ProjectReferences(folder, name));
+    }
+
+    /// <summary>
+    /// What the project compiles against: the running .NET's framework assemblies, its NuGet packages' compile assets (as its
+    /// restore resolved them) and the outputs of the projects it references.
+    /// </summary>
+    private static IEnumerable<MetadataReference> ProjectReferences(string folder, string name)
+    {
+        var framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var references = Directory.EnumerateFiles(framework, "*.dll").ToList();
+        using var assets = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "obj", "project.assets.json")));
+        var root = assets.RootElement;
+        var packages = root.GetProperty("packageFolders").EnumerateObject().Select(p => p.Name).ToList();
+        var libraries = root.GetProperty("libraries");
+        foreach (var (key, library) in root.GetProperty("targets").EnumerateObject().First().Value.EnumerateObject().Select(p => (p.Name, p.Value)))
+        {
+            var info = libraries.GetProperty(key);
+            if (library.GetProperty("type").GetString() == "project")
+            {
+                var projectFile = Path.GetFullPath(Path.Combine(folder, info.GetProperty("path").GetString()!));
+                var assembly = Path.GetFileNameWithoutExtension(projectFile) + ".dll";
+                var built = Directory.Exists(Path.Combine(Path.GetDirectoryName(projectFile)!, "bin"))
+                    ? Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(projectFile)!, "bin"), assembly, SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+                    : null;
+                references.AddRange(built is null ? [] : [built]);
+                continue;
+            }
+
+            if (!library.TryGetProperty("compile", out var compile))
+            {
+                continue;
+            }
+
+            var path = info.GetProperty("path").GetString()!;
+            foreach (var asset in compile.EnumerateObject().Select(a => a.Name).Where(a => a.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)))
+            {
+                references.AddRange(packages.Select(p => Path.Combine(p, path, asset)).Where(File.Exists).Take(1));
+            }
+        }
+
+        return references.Where(r => Path.GetFileNameWithoutExtension(r) != name).DistinctBy(Path.GetFileName).Select(r => MetadataReference.CreateFromFile(r));
     }
 
     /// <summary>Compiles <paramref name="sources"/> as the assembly <paramref name="assemblyName"/> and scans them.</summary>
     internal static (IReadOnlyList<Finding> Findings, IReadOnlyList<Diagnostic> Errors) Scan(
-        string assemblyName, IReadOnlyList<(string Path, string Text)> sources, string repositoryRoot)
+        string assemblyName, IReadOnlyList<(string Path, string Text)> sources, string repositoryRoot, IEnumerable<MetadataReference>? references = null)
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, parse, s.Path)).ToList();
         var compilation = CSharpCompilation.Create(
             assemblyName,
             trees,
-            References(assemblyName),
+            references ?? References(assemblyName),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
         CSharpGeneratorDriver.Create([new ExplainGenerator().AsSourceGenerator()], parseOptions: parse)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);

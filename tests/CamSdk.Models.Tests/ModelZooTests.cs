@@ -1,0 +1,127 @@
+using CamSdk.Guided;
+using CamSdk.Internal;
+using CamSdk.Models;
+using CamSdk.Targets;
+using CamSdk.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CamSdk.Tests;
+
+public sealed class ModelZooTests
+{
+    public static TheoryData<string> Architectures => ["resnet18", "resnet34", "resnet50", "vgg16"];
+
+    private static nn.Module<Tensor, Tensor> Zoo(string architecture) => architecture switch
+    {
+        "resnet18" => ResNet.ResNet18(),
+        "resnet34" => ResNet.ResNet34(),
+        "resnet50" => ResNet.ResNet50(),
+        _ => Vgg.Vgg16(),
+    };
+
+    private static nn.Module<Tensor, Tensor> TorchVision(string architecture) => architecture switch
+    {
+        "resnet18" => torchvision.models.resnet18(),
+        "resnet34" => torchvision.models.resnet34(),
+        "resnet50" => torchvision.models.resnet50(),
+        _ => torchvision.models.vgg16(),
+    };
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void StateDictKeysAndShapesEqualTorchvisions(string architecture)
+    {
+        // Committed lists: torchvision's state_dict keys and shapes (tests/CamSdk.Models.Tests/TestData/torchvision-keys).
+        var expected = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "TestData", "torchvision-keys", architecture + ".tsv"));
+        using var scope = NewDisposeScope();
+        var actual = Zoo(architecture).state_dict()
+            .Select(e => $"{e.Key}\t{string.Join(",", e.Value.shape)}")
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void ComputesWhatTorchVisionComputesWithTheSameWeights(string architecture)
+    {
+        manual_seed(71);
+        using var scope = NewDisposeScope();
+        var reference = TorchVision(architecture);
+        var zoo = Zoo(architecture);
+        Tensors.CopyStateDict(reference, zoo);
+
+        reference.eval();
+        zoo.eval();
+        var input = randn(2, 3, 64, 64);
+        using var noGrad = no_grad();
+        var expected = reference.call(input);
+        var actual = zoo.call(input);
+        Assert.True(expected.abs().max().item<float>() > 1e-3, "the logits must not be trivially zero");
+        Assert.True(Tensors.MaxAbsDifference(expected, actual) < 1e-5);
+    }
+
+    [Fact]
+    public void EveryReluApplicationOfTheZooResNetIsGuided()
+    {
+        // resnet18: the stem's ReLU, then 8 basic blocks × 2 applications of each block's one ReLU module.
+        manual_seed(73);
+        var model = ResNet.ResNet18(numClasses: 10);
+        model.eval();
+        using var input = randn(1, 3, 64, 64);
+        using var guide = ReluGuide.Attach(model);
+        using var output = model.call(input);
+        Assert.Equal(17, guide.Applications);
+    }
+
+    [Fact]
+    public void GuidedBackpropagationOfATorchVisionResNetRunsOnItsZooTwin()
+    {
+        manual_seed(79);
+        var reference = torchvision.models.resnet18(num_classes: 10);
+        var zoo = ResNet.ResNet18(numClasses: 10);
+        Tensors.CopyStateDict(reference, zoo);
+
+        using var input = randn(2, 3, 64, 64);
+        using var viaTwin = new GuidedBackpropagation(reference).Explain(input, CamTarget.Classes([3, 8]));
+        using var direct = new GuidedBackpropagation(zoo).Explain(input, CamTarget.Classes([3, 8]));
+        Assert.True(direct.Gradients.abs().max().item<float>() > 0);
+        Assert.Equal(0, Tensors.MaxAbsDifference(viaTwin.Gradients, direct.Gradients));
+        Assert.Equal(0, Hooks.Count(reference));
+        Assert.True(reference.training, "the TorchVision model is left as it was found");
+
+        // The twin follows the model's weights: change them and the guided gradients follow.
+        using (no_grad())
+        {
+            foreach (var p in reference.parameters())
+            {
+                p.mul_(Scalars.Of(1.5));
+            }
+        }
+
+        using var changed = new GuidedBackpropagation(reference).Explain(input, CamTarget.Classes([3, 8]));
+        Assert.True(Tensors.MaxAbsDifference(changed.Gradients, viaTwin.Gradients) > 1e-6);
+    }
+
+    [Fact]
+    public void ZooResNetExplainsAtLayer4LikeTorchVision()
+    {
+        manual_seed(83);
+        var reference = torchvision.models.resnet18(num_classes: 10);
+        var zoo = ResNet.ResNet18(numClasses: 10);
+        Tensors.CopyStateDict(reference, zoo);
+
+        var layer4 = (nn.Module<Tensor, Tensor>)reference.named_children().Single(c => c.name == "layer4").module;
+        using var input = randn(1, 3, 96, 96);
+        var nonTrivial = 0;
+        for (int c = 0; c < 10; c++)
+        {
+            using var expected = new CamExplainer(reference, layer4).Explain(input, c);
+            using var actual = new CamExplainer(zoo, zoo.Layer4).Explain(input, c);
+            Assert.True(Tensors.MaxAbsDifference(expected.RawMaps, actual.RawMaps) < 1e-5);
+            nonTrivial += expected.RawMaps.max().item<float>() > 0 ? 1 : 0;
+        }
+
+        Assert.True(nonTrivial > 0, "some class must have a non-zero map");
+    }
+}
