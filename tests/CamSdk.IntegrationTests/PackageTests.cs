@@ -1,88 +1,87 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace CamSdk.IntegrationTests;
 
 /// <summary>
-/// The CamSdk package as a user gets it: packed from this repository, installed from a local folder feed into a
-/// fresh project outside the repository (none of its build settings apply), built, and run.
+/// CamSdk's packages as a user gets them: packed from this repository (once for the class), installed from a local folder
+/// feed into fresh projects outside the repository (none of its build settings apply), built, and run.
 /// </summary>
-public sealed class PackageTests : IDisposable
+[Trait("Speed", "Slow")]
+public sealed class PackageTests(PackedPackages packed) : IClassFixture<PackedPackages>
 {
-    private readonly string _work = Directory.CreateTempSubdirectory("camsdk-package-").FullName;
-    private readonly string _version = $"0.1.0-ci.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-
-    public void Dispose()
+    /// <summary>Each package, and the packages it may depend on besides TorchSharp's own (nothing else may come in).</summary>
+    private static readonly Dictionary<string, string[]> Dependencies = new()
     {
-        Directory.Delete(_work, recursive: true);
-        // Keep the machine's package cache free of one-off versions.
-        var cached = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "camsdk", _version);
-        if (Directory.Exists(cached))
+        ["CamSdk"] = ["TorchSharp"],
+        ["CamSdk.Imaging"] = ["CamSdk", "SkiaSharp", "SkiaSharp.NativeAssets.Linux.NoDependencies"],
+        ["CamSdk.Models"] = ["CamSdk", "TorchSharp.PyBridge", "SharpZipLib"],
+        ["CamSdk.Evaluation"] = ["CamSdk", "CamSdk.Imaging", "CamSdk.Models", "ScottPlot"],
+    };
+
+    [LinuxX64Fact]
+    public void EachPackageDependsOnWhatItNeedsOnlyAndCarriesItsReadmeAndCommit()
+    {
+        foreach (var (id, allowed) in Dependencies)
         {
-            Directory.Delete(cached, recursive: true);
+            using var zip = System.IO.Compression.ZipFile.OpenRead(packed.PackagePath(id));
+            var entries = zip.Entries.Select(e => e.FullName).ToList();
+            Assert.Contains($"lib/net10.0/{id}.dll", entries);
+            Assert.Contains($"lib/net10.0/{id}.xml", entries);
+            Assert.Contains("README.md", entries);
+            var manifest = packed.Nuspec(id);
+            Assert.Contains("<readme>README.md</readme>", manifest);
+            Assert.Matches("<repository type=\"git\" commit=\"[0-9a-f]{40}\" />", manifest);
+            var dependencies = PackedPackages.DependencyIds(manifest);
+            Assert.True(dependencies.SetEquals(allowed), $"{id} depends on {string.Join(", ", dependencies.Order())}; it may depend on {string.Join(", ", allowed)}.");
+            // The generator and the Debian 12 fix ship in the core package only.
+            Assert.Equal(id == "CamSdk", entries.Contains("analyzers/dotnet/cs/CamSdk.Generators.dll"));
+            Assert.Equal(id == "CamSdk", entries.Contains("buildTransitive/CamSdk.targets"));
         }
     }
 
     [LinuxX64Fact]
-    public void PackedPackageHoldsRuntimeAndGeneratorAndExplainsInAFreshProject()
+    public void NoPackageOfOursResolvesTwoMajorVersionsOfSkiaSharpOrHarfBuzzSharp()
     {
-        var repository = FindRepository();
-        var feed = Directory.CreateDirectory(Path.Combine(_work, "feed")).FullName;
-        Run("dotnet", $"pack \"{Path.Combine(repository, "src", "CamSdk", "CamSdk.csproj")}\" -c Release -o \"{feed}\" -p:Version={_version}", repository);
-
-        var package = Path.Combine(feed, $"CamSdk.{_version}.nupkg");
-        using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
-        {
-            var entries = zip.Entries.Select(e => e.FullName).ToList();
-            Assert.Contains("lib/net10.0/CamSdk.dll", entries);
-            Assert.Contains("lib/net10.0/CamSdk.xml", entries);
-            Assert.Contains("analyzers/dotnet/cs/CamSdk.Generators.dll", entries);
-            Assert.Contains("buildTransitive/CamSdk.targets", entries);
-            Assert.Contains("README.md", entries);
-            using var nuspec = new StreamReader(zip.GetEntry("CamSdk.nuspec")!.Open());
-            var manifest = nuspec.ReadToEnd();
-            Assert.Contains("<readme>README.md</readme>", manifest);
-            Assert.Matches("<repository type=\"git\" commit=\"[0-9a-f]{40}\" />", manifest);
-        }
-
-        var app = Directory.CreateDirectory(Path.Combine(_work, "app")).FullName;
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
+        // In the dependency groups of every package...
+        var declared = Dependencies.Keys.SelectMany(id => PackedPackages.DependencyVersions(packed.Nuspec(id))).ToList();
+        Assert.Contains(declared, d => d.Id == "SkiaSharp");
+        AssertOneMajor(declared.Where(d => d.Id.StartsWith("SkiaSharp", StringComparison.Ordinal)), "SkiaSharp");
+        // ...and in what NuGet resolves for an application that takes every package (ScottPlot brings SkiaSharp.HarfBuzz).
+        var app = packed.App("everything", ["CamSdk.Evaluation"], """
+            using CamSdk.Imaging;
+            var image = RgbImage.Decode(CamPictures.Heatmap(new float[,] { { 0, 0.5f }, { 1, 0.25f } }).EncodePng(), "heatmap");
+            Console.WriteLine($"decoded {image.Width}x{image.Height}");
             """);
-        File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                <RuntimeIdentifier>linux-x64</RuntimeIdentifier>
-                <SelfContained>false</SelfContained>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="CamSdk" Version="{_version}" />
-                <PackageReference Include="TorchSharp-cpu" Version="0.107.0" />
-                <PackageReference Include="SharpZipLib" Version="1.4.2" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(app, "Program.cs"), PackageApp.Source);
-        File.WriteAllText(Path.Combine(app, "Directory.Build.props"), "<Project />"); // nothing of ours above it applies
-        File.WriteAllText(Path.Combine(app, "Directory.Build.targets"), "<Project />");
-
-        var output = Run("dotnet", "run", app);
-        Assert.Contains("explained class 2 (Triangle) at features: 8x8 map", output);
+        Assert.Contains("decoded 2x2", PackageTests.Run("dotnet", "run", app));
+        var resolved = PackedPackages.Resolved(app);
+        AssertOneMajor(resolved.Where(p => p.Id.StartsWith("SkiaSharp", StringComparison.OrdinalIgnoreCase)), "SkiaSharp");
+        AssertOneMajor(resolved.Where(p => p.Id.StartsWith("HarfBuzzSharp", StringComparison.OrdinalIgnoreCase)), "HarfBuzzSharp");
+        Assert.Contains(resolved, p => p.Id.Equals("SkiaSharp.HarfBuzz", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static string FindRepository()
+    [LinuxX64Fact]
+    public void TheCorePackageAloneExplainsInAFreshProjectAndBringsNoImagingOrPlotting()
+    {
+        var app = packed.App("core", ["CamSdk"], PackageApp.Source);
+        var output = Run("dotnet", "run", app);
+        Assert.Contains("explained class 2 (Triangle) at features: 8x8 map", output);
+        var resolved = PackedPackages.Resolved(app).Select(p => p.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var absent in new[] { "ScottPlot", "SkiaSharp.HarfBuzz", "HarfBuzzSharp", "TorchSharp.PyBridge", "SkiaSharp.NativeAssets.Linux.NoDependencies", "CamSdk.Imaging" })
+        {
+            Assert.DoesNotContain(absent, resolved);
+        }
+    }
+
+    private static void AssertOneMajor(IEnumerable<(string Id, string Version)> packages, string family)
+    {
+        var majors = packages.GroupBy(p => p.Version.Split('.')[0]).ToList();
+        Assert.True(majors.Count == 1, $"{family} comes in {majors.Count} major versions: {string.Join(", ", packages.Select(p => $"{p.Id} {p.Version}"))}.");
+    }
+
+    internal static string FindRepository()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
@@ -95,7 +94,7 @@ public sealed class PackageTests : IDisposable
         throw new InvalidOperationException("The repository root (CamSdk.sln) was not found above the test's output folder.");
     }
 
-    private static string Run(string file, string arguments, string directory)
+    internal static string Run(string file, string arguments, string directory)
     {
         var start = new ProcessStartInfo(file, arguments)
         {
@@ -149,6 +148,99 @@ public sealed class LinuxX64FactAttribute : FactAttribute
         if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.OSArchitecture != System.Runtime.InteropServices.Architecture.X64)
         {
             Skip = "This test builds and runs for linux-x64 only.";
+        }
+    }
+}
+
+/// <summary>CamSdk's four packages packed once, into a local feed, with a one-off version; and fresh applications that use them.</summary>
+public sealed class PackedPackages : IDisposable
+{
+    private readonly string _work = Directory.CreateTempSubdirectory("camsdk-package-").FullName;
+    private readonly string _version = $"0.1.0-ci.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+    private readonly string _feed;
+
+    public PackedPackages()
+    {
+        var repository = PackageTests.FindRepository();
+        _feed = Directory.CreateDirectory(Path.Combine(_work, "feed")).FullName;
+        foreach (var id in new[] { "CamSdk", "CamSdk.Imaging", "CamSdk.Models", "CamSdk.Evaluation" })
+        {
+            PackageTests.Run("dotnet", $"pack \"{Path.Combine(repository, "src", id, id + ".csproj")}\" -c Release -o \"{_feed}\" -p:Version={_version}", repository);
+        }
+    }
+
+    public string PackagePath(string id) => Path.Combine(_feed, $"{id}.{_version}.nupkg");
+
+    public string Nuspec(string id)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(PackagePath(id));
+        using var reader = new StreamReader(zip.GetEntry($"{id}.nuspec")!.Open());
+        return reader.ReadToEnd();
+    }
+
+    public static HashSet<string> DependencyIds(string nuspec) => [.. DependencyVersions(nuspec).Select(d => d.Id)];
+
+    public static IEnumerable<(string Id, string Version)> DependencyVersions(string nuspec) =>
+        Regex.Matches(nuspec, "<dependency id=\"([^\"]+)\" version=\"\\[?([^\",\\])]+)").Select(m => (m.Groups[1].Value, m.Groups[2].Value));
+
+    /// <summary>Every NuGet package an application's restore resolved, with its version.</summary>
+    public static IReadOnlyList<(string Id, string Version)> Resolved(string app)
+    {
+        using var assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(app, "obj", "project.assets.json")));
+        return [.. assets.RootElement.GetProperty("libraries").EnumerateObject()
+            .Where(l => l.Value.GetProperty("type").GetString() == "package")
+            .Select(l => (l.Name.Split('/')[0], l.Name.Split('/')[1]))];
+    }
+
+    /// <summary>A fresh console application outside the repository that references the packages and TorchSharp-cpu.</summary>
+    public string App(string name, IReadOnlyList<string> packages, string program)
+    {
+        var app = Directory.CreateDirectory(Path.Combine(_work, name)).FullName;
+        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{_feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <RuntimeIdentifier>linux-x64</RuntimeIdentifier>
+                <SelfContained>false</SelfContained>
+              </PropertyGroup>
+              <ItemGroup>
+                {string.Concat(packages.Select(p => $"<PackageReference Include=\"{p}\" Version=\"{_version}\" />"))}
+                <PackageReference Include="TorchSharp-cpu" Version="0.107.0" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), program);
+        File.WriteAllText(Path.Combine(app, "Directory.Build.props"), "<Project />"); // nothing of ours above it applies
+        File.WriteAllText(Path.Combine(app, "Directory.Build.targets"), "<Project />");
+        return app;
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_work, recursive: true);
+        // Keep the machine's package cache free of one-off versions.
+        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        foreach (var id in new[] { "camsdk", "camsdk.imaging", "camsdk.models", "camsdk.evaluation" })
+        {
+            var cached = Path.Combine(cache, id, _version);
+            if (Directory.Exists(cached))
+            {
+                Directory.Delete(cached, recursive: true);
+            }
         }
     }
 }
