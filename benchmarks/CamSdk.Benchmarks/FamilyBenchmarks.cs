@@ -16,7 +16,7 @@ namespace CamSdk.Benchmarks;
 public class FamilyBenchmarks
 {
     private static readonly CamMethod[] GradientMethods =
-        [CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.XGradCam, CamMethod.HiResCam, CamMethod.GradCamElementWise, CamMethod.LayerCam, CamMethod.EigenGradCam];
+        [CamMethods.GradCam, CamMethods.GradCamPlusPlus, CamMethods.XGradCam, CamMethods.HiResCam, CamMethods.GradCamElementWise, CamMethods.LayerCam, CamMethods.EigenGradCam];
 
     private nn.Module<Tensor, Tensor> _model = null!;
     private nn.Module<Tensor, Tensor> _layer4 = null!;

@@ -1,3 +1,4 @@
+using CamSdk.Guided;
 using System.Collections.Generic;
 using System.Linq;
 using CamSdk.Evaluation;
@@ -7,14 +8,14 @@ using CamSdk.Shapes;
 internal static class MainJobSummary
 {
     private const string GradCam = "gradcam";
-    private const string Guided = ExplanationEvaluator.GuidedBackpropagationKey;
+    private const string Guided = GuidedBackpropagation.Key;
 
     internal static IEnumerable<string> Lines(MainJobResult job, string starLine)
     {
         var (trained, report) = (job.Trained, job.Report);
         var localization = report.Localization;
         var gradCam = localization.Methods.First(m => m.Method == GradCam);
-        var baseline = localization.Methods.First(m => m.Method == ExplanationEvaluator.CentredBoxKey);
+        var baseline = localization.Methods.First(m => m.Method == LocalizationEvaluator.CentredBoxKey);
         yield return $"ShapesNet {(trained.FromCache ? "loaded from the cache" : $"trained in {trained.Summary.TrainingSeconds:F0} s and cached")}; held-out accuracy {localization.Accuracy:P1} on {localization.Images:N0} images.";
         yield return starLine;
         yield return $"Localisation on {localization.Images:N0} held-out images: Grad-CAM's top-1 error {gradCam.Top1Error:P1} (a centred box: {baseline.Top1Error:P1}), " +

@@ -11,26 +11,45 @@ namespace CamSdk.Cli;
 /// <param name="Name">torchvision's name (<c>resnet50</c>).</param>
 /// <param name="Create">Builds the model for a number of classes.</param>
 /// <param name="ClassifierWeight">The state-dict key of the last linear layer's weight, which gives the number of classes.</param>
-/// <param name="DefaultLayer">The layer explained when none is named (the paper's last convolutional layer).</param>
-/// <param name="Layers">The layers the zoo marks as explainable; any module path of the model is accepted too.</param>
 /// <param name="EndsInGlobalAveragePooling">True when the classifier is one linear layer after global average pooling, so CAM applies.</param>
+/// <remarks>
+/// The layers a model can explain, and the one explained when none is named, are the model's own: its
+/// <c>[ExplainLayer]</c> members and the one marked <c>IsDefault</c> (<see cref="DefaultLayer"/>, <see cref="Layers"/>).
+/// </remarks>
 internal sealed record Architecture(
     string Name,
     Func<int, torch.nn.Module<torch.Tensor, torch.Tensor>> Create,
     string ClassifierWeight,
-    string DefaultLayer,
-    IReadOnlyList<string> Layers,
     bool EndsInGlobalAveragePooling)
 {
-    private static readonly string[] ResNetLayers = ["layer4", "layer3", "layer2", "layer1"];
-
     internal static IReadOnlyList<Architecture> All { get; } =
     [
-        new("resnet18", n => ResNet.ResNet18(n), "fc.weight", "layer4", ResNetLayers, true),
-        new("resnet34", n => ResNet.ResNet34(n), "fc.weight", "layer4", ResNetLayers, true),
-        new("resnet50", n => ResNet.ResNet50(n), "fc.weight", "layer4", ResNetLayers, true),
-        new("vgg16", n => Vgg.Vgg16(n), "classifier.6.weight", "features.29", ["features.29", "features"], false),
+        new("resnet18", n => ResNet.ResNet18(n), "fc.weight", true),
+        new("resnet34", n => ResNet.ResNet34(n), "fc.weight", true),
+        new("resnet50", n => ResNet.ResNet50(n), "fc.weight", true),
+        new("vgg16", n => Vgg.Vgg16(n), "classifier.6.weight", false),
     ];
+
+    /// <summary>The module path of the layer the model marks <c>[ExplainLayer(IsDefault = true)]</c> (e.g. <c>layer4</c>).</summary>
+    internal string DefaultLayer(torch.nn.Module model) =>
+        model is IExplainableModel { ExplainableFacts.DefaultLayer: >= 0 } explainable
+            ? PathOf(model, explainable.GetExplainableLayer(explainable.ExplainableFacts.DefaultLayer))
+            : throw new CamException($"{Name} marks no default layer: give --layer.");
+
+    /// <summary>The module paths of the layers the model marks <c>[ExplainLayer]</c>, in its order, the default one said so.</summary>
+    internal IReadOnlyList<string> Layers(torch.nn.Module model)
+    {
+        if (model is not IExplainableModel explainable)
+        {
+            return [];
+        }
+
+        var facts = explainable.ExplainableFacts;
+        return [.. Enumerable.Range(0, facts.LayerNames.Count).Select(i => PathOf(model, explainable.GetExplainableLayer(i)) + (i == facts.DefaultLayer ? " (the default)" : string.Empty))];
+    }
+
+    private static string PathOf(torch.nn.Module model, torch.nn.Module layer) =>
+        model.named_modules().First(m => ReferenceEquals(m.module, layer)).name;
 
     internal static string Names => string.Join(", ", All.Select(a => a.Name));
 
@@ -50,10 +69,10 @@ internal sealed record Architecture(
             return MethodNames.CamFamily(list, () => FindClassifier(model));
         }
 
-        List<CamMethod> methods = [.. CamMethod.ByName.Values.Distinct()];
+        List<CamMethod> methods = [.. CamMethods.ByKey.Values.Distinct()];
         if (EndsInGlobalAveragePooling)
         {
-            methods.Add(CamMethod.Cam(FindClassifier(model)));
+            methods.Add(new Cam(FindClassifier(model)));
         }
 
         return methods;
@@ -67,7 +86,7 @@ internal sealed record Architecture(
         var match = model.named_modules().FirstOrDefault(m => m.name == path).module;
         return match as torch.nn.Module<torch.Tensor, torch.Tensor>
             ?? throw new CamException(
-                $"Unknown layer '{path}' for {Name}. Valid choices: {string.Join(", ", Layers)} " +
+                $"Unknown layer '{path}' for {Name}. Valid choices: {string.Join(", ", Layers(model))} " +
                 "(the zoo's explainable layers), or any module path that named_modules() lists, such as layer4.1.conv2.");
     }
 }

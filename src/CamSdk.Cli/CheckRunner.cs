@@ -41,7 +41,7 @@ internal sealed class CheckRunner(Terminal terminal)
             result = SanityCheck.Run(subject.Model, subject.Layer, images, subject.Methods, options, progress, cancellationToken);
         }, cancellationToken);
 
-        var files = result.WriteTo(settings.Output);
+        var files = result.WriteTo(settings.Out);
         var table = new Table().AddColumns("method", "rank corr. (abs.), all random", "SSIM", "HOG", "passes");
         var last = result.Steps.LastOrDefault(s => s.Randomization == SanityRandomization.Cascading) ?? result.Steps[^1];
         foreach (var verdict in result.Verdicts)
@@ -56,7 +56,7 @@ internal sealed class CheckRunner(Terminal terminal)
             terminal.Out.MarkupLineInterpolated($"{(verdict.Passes ? "[green]✔[/]" : "[red]✘[/]")} {verdict.Text}");
         }
 
-        terminal.Out.MarkupLineInterpolated($"Sanity checks of {name} on {result.Images} images, {result.Layers.Count} layers: {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Output)}[/] (sanity.csv, sanity.json, plots, maps/).");
+        terminal.Out.MarkupLineInterpolated($"Sanity checks of {name} on {result.Images} images, {result.Layers.Count} layers: {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Out)}[/] (sanity.csv, sanity.json, plots, maps/).");
         return 0;
     }
 
@@ -92,7 +92,7 @@ internal sealed class CheckRunner(Terminal terminal)
             result = evaluator.Evaluate(subject.Images, progress, cancellationToken);
         }, cancellationToken);
 
-        var files = result.WriteTo(settings.Output);
+        var files = result.WriteTo(settings.Out);
         var table = new Table().AddColumns("method", "deletion AUC ↓", "insertion AUC ↑", "confidence change", "ROAD combined ↑");
         foreach (var m in result.Methods)
         {
@@ -100,27 +100,27 @@ internal sealed class CheckRunner(Terminal terminal)
         }
 
         terminal.Out.Write(table);
-        terminal.Out.MarkupLineInterpolated($"Faithfulness of {name} on {result.Images} images ({result.Settings}): {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Output)}[/].");
+        terminal.Out.MarkupLineInterpolated($"Faithfulness of {name} on {result.Images} images ({result.Settings}): {files.Count} files in [bold]{System.IO.Path.GetFullPath(settings.Out)}[/].");
         return 0;
     }
 
     /// <summary>Loads the subject with progress bars, and runs the check with a bar per stage.</summary>
     private void Run(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, Action<Subject, IProgress<EvaluationProgress>> check, CancellationToken cancellationToken)
     {
-        if (settings.Count < 1)
+        if (settings.Images < 1)
         {
-            throw new CamException($"--images must be at least 1 (got {settings.Count}).");
+            throw new CamException($"--images must be at least 1 (got {settings.Images}).");
         }
 
         ModelLoading.SetThreads(settings.Threads);
 
-        OutputFolder.Prepare(settings.Output);
+        OutputFolder.Prepare(settings.Out);
         terminal.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                using var subject = settings.Architecture is null ? BuiltIn(settings, builtInMethods, context, cancellationToken) : Zoo(settings, builtInMethods);
+                using var subject = settings.Arch is null ? BuiltIn(settings, builtInMethods, context, cancellationToken) : Zoo(settings, builtInMethods);
                 var stages = new Dictionary<string, ProgressTask>();
                 check(subject, new InlineProgress<EvaluationProgress>(p =>
                 {
@@ -140,7 +140,7 @@ internal sealed class CheckRunner(Terminal terminal)
 
     private static Subject BuiltIn(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, ProgressContext context, CancellationToken cancellationToken)
     {
-        if (settings.Weights is not null || settings.Layer is not null || settings.Images.Length > 0)
+        if (settings.Weights is not null || settings.Layer is not null || settings.Image.Length > 0)
         {
             throw new CamException("--weights, --layer and --image go with --arch: without --arch, the check runs on the built-in ShapesNet (trained or loaded from the cache) and held-out shapes.");
         }
@@ -149,20 +149,20 @@ internal sealed class CheckRunner(Terminal terminal)
         var model = ModelLoading.TrainBuiltIn(context, options, settings.Device, cancellationToken).Model;
 
         var data = new SyntheticShapes(options.Seed, options.ImageSize);
-        var images = Enumerable.Range(SyntheticShapes.HeldOutStart, settings.Count).Select(i => data.SingleObject(i).Image).ToArray();
+        var images = Enumerable.Range(SyntheticShapes.HeldOutStart, settings.Images).Select(i => data.SingleObject(i).Image).ToArray();
         var methods = settings.Method is { } list ? MethodNames.CamFamily(list, () => model.Classifier) : builtInMethods ?? ShapesEvaluation.Methods(model);
         return new Subject(model, model.GetLayer(ShapesNet.Layers.Layer4), () => new ShapesNet(), images, ShapesNet.Preprocessor, methods, "the built-in ShapesNet");
     }
 
     private Subject Zoo(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods)
     {
-        var architecture = Architecture.Find(settings.Architecture!);
+        var architecture = Architecture.Find(settings.Arch!);
         if (settings.Weights is null)
         {
             throw new CamException($"--arch {architecture.Name} needs --weights: checking a model with random weights tells nothing.");
         }
 
-        if (settings.Images.Length == 0)
+        if (settings.Image.Length == 0)
         {
             throw new CamException("Give the images to check with --image (files or folders).");
         }
@@ -171,8 +171,8 @@ internal sealed class CheckRunner(Terminal terminal)
         var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
         try
         {
-            var images = Inputs.ImageFiles(settings.Images, terminal).Take(settings.Count).Select(RgbImage.Load).ToArray();
-            var layer = architecture.FindLayer(model, settings.Layer ?? architecture.DefaultLayer);
+            var images = Inputs.ImageFiles(settings.Image, terminal).Take(settings.Images).Select(RgbImage.Load).ToArray();
+            var layer = architecture.FindLayer(model, settings.Layer ?? architecture.DefaultLayer(model));
             var methods = settings.Method is null && builtInMethods is not null ? builtInMethods : architecture.Methods(settings.Method, model);
 
             return new Subject(model, layer, () => architecture.Create(classCount), images, preprocessor, methods, $"{architecture.Name} with {System.IO.Path.GetFileName(settings.Weights)}");

@@ -12,15 +12,6 @@ namespace CamSdk.Cli;
 /// </summary>
 internal static class CliOptions
 {
-    /// <summary>A whole-number option: "--top takes a whole number of at least 1, such as 3; 'abc' is not one."</summary>
-    internal static Option<int> Int(string name, string description, int defaultValue, int minimum) =>
-        new(name)
-        {
-            Description = description,
-            DefaultValueFactory = _ => defaultValue,
-            CustomParser = result => ParseInt(result, name, minimum) ?? defaultValue,
-        };
-
     /// <summary>An optional whole-number option (no value when not given).</summary>
     internal static Option<int?> OptionalInt(string name, string description, int minimum, int maximum = int.MaxValue) =>
         new(name)
@@ -29,24 +20,23 @@ internal static class CliOptions
             CustomParser = result => ParseInt(result, name, minimum, maximum),
         };
 
-    /// <summary>A number option (decimals allowed).</summary>
-    internal static Option<double> Double(string name, string description, double defaultValue, double minimum) =>
+    /// <summary>A number option (decimals allowed; no value when not given).</summary>
+    internal static Option<double?> Double(string name, string description, double minimum) =>
         new(name)
         {
             Description = description,
-            DefaultValueFactory = _ => defaultValue,
             CustomParser = result =>
             {
                 var text = Single(result);
                 if (text is null)
                 {
-                    return defaultValue;
+                    return null;
                 }
 
                 if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
                 {
-                    result.AddError($"{name} takes a number, such as {defaultValue.ToString(CultureInfo.InvariantCulture)}; '{text}' is not one.");
-                    return defaultValue;
+                    result.AddError($"{name} takes a number, such as 0.5; '{text}' is not one.");
+                    return null;
                 }
 
                 if (value < minimum)

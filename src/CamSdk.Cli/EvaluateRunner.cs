@@ -31,12 +31,12 @@ internal sealed class EvaluateRunner(Terminal terminal)
 
         ModelLoading.SetThreads(settings.Threads);
 
-        if (settings.Architecture is null && (settings.Weights is not null || settings.Labels is not null || settings.Layer is not null))
+        if (settings.Arch is null && (settings.Weights is not null || settings.Labels is not null || settings.Layer is not null))
         {
             throw new CamException("--weights, --labels and --layer go with --arch: without --arch, evaluate trains (or loads) the built-in ShapesNet.");
         }
 
-        OutputFolder.Prepare(settings.Output);
+        OutputFolder.Prepare(settings.Out);
         EvaluationReport report = null!;
         var options = new ShapesTrainingOptions { Retrain = settings.Retrain };
         terminal.Progress()
@@ -54,7 +54,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
 
                     task.Value = p.Completed;
                 });
-                report = settings.Architecture is null
+                report = settings.Arch is null
                     ? BuiltIn(settings, options, context, progress, cancellationToken)
                     : Zoo(settings, options, progress, cancellationToken);
                 foreach (var task in stages.Values)
@@ -63,7 +63,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
                 }
             });
 
-        var (html, metrics) = report.WriteTo(settings.Output);
+        var (html, metrics) = report.WriteTo(settings.Out);
         var table = new Table().AddColumns("method", "top-1 loc. error", "GT-class loc. error", "pointing game");
         foreach (var method in report.Localization.Methods)
         {
@@ -89,7 +89,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
 
     private EvaluationReport Zoo(EvaluateSettings settings, ShapesTrainingOptions options, IProgress<EvaluationProgress> progress, CancellationToken cancellationToken)
     {
-        var architecture = Architecture.Find(settings.Architecture!);
+        var architecture = Architecture.Find(settings.Arch!);
         if (settings.Weights is null)
         {
             throw new CamException($"evaluate --arch {architecture.Name} needs --weights: a model with random weights explains nothing worth measuring.");
@@ -107,11 +107,11 @@ internal sealed class EvaluateRunner(Terminal terminal)
         var classNames = ModelLoading.ReadLabels(settings.Labels, classCount)
             ?? (settings.Data is null ? SyntheticShapes.ClassNames : [.. Enumerable.Range(0, classCount).Select(i => i.ToString(CultureInfo.InvariantCulture))]);
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, classNames);
-        var layerName = settings.Layer ?? architecture.DefaultLayer;
+        var layerName = settings.Layer ?? architecture.DefaultLayer(model);
         var methods = architecture.Methods(settings.Method, model);
 
         // ImageNet's normalisation, and no resizing: boxes are in the images' own pixels.
-        var evaluator = new ExplanationEvaluator(model, architecture.FindLayer(model, layerName), methods, new ImagePreprocessor()) { BatchSize = settings.BatchSize };
+        var evaluator = new LocalizationEvaluator(model, architecture.FindLayer(model, layerName), methods, new ImagePreprocessor()) { BatchSize = settings.BatchSize };
         var localization = evaluator.EvaluateLocalization(set.SingleObjectImages, progress, cancellationToken);
         var discrimination = set.TwoObjectImages.Count > 0 ? evaluator.EvaluateDiscrimination(set.TwoObjectImages, progress, cancellationToken) : null;
         return new EvaluationReport

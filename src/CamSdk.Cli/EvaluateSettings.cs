@@ -1,17 +1,31 @@
 namespace CamSdk.Cli;
 
-/// <summary>What <c>camsdk evaluate</c> was asked to do, after parsing.</summary>
-internal sealed record EvaluateSettings(
-    string? Architecture,
-    string? Weights,
-    string? Data,
-    string? Labels,
-    string Output,
-    int Images,
-    int Pairs,
-    bool Retrain,
-    string? Layer,
-    string Device,
-    int BatchSize,
-    int? Threads,
-    string? Method = null);
+/// <summary>What <c>camsdk evaluate</c> was asked to do: one property per option, named after it; each default written here once.</summary>
+internal sealed record EvaluateSettings
+{
+    public string? Arch { get; init; }
+
+    public string? Weights { get; init; }
+
+    public string? Data { get; init; }
+
+    public string? Labels { get; init; }
+
+    public string Out { get; init; } = "out";
+
+    public int Images { get; init; } = new Shapes.MainJobOptions().Images;
+
+    public int Pairs { get; init; } = new Shapes.MainJobOptions().Pairs;
+
+    public bool Retrain { get; init; }
+
+    public string? Layer { get; init; }
+
+    public string Device { get; init; } = ModelLoading.DefaultDevice;
+
+    public int BatchSize { get; init; } = 16;
+
+    public int? Threads { get; init; }
+
+    public string? Method { get; init; }
+}

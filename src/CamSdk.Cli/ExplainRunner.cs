@@ -5,6 +5,8 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading;
 using CamSdk.Guided;
+using CamSdk.Internal;
+using CamSdk.Methods;
 using CamSdk.Models;
 using CamSdk.Targets;
 using Spectre.Console;
@@ -20,8 +22,8 @@ internal sealed class ExplainRunner(Terminal terminal)
     /// <summary>Exit codes: 0 all explained, 1 some inputs failed (named in the output), 2 the request itself is invalid.</summary>
     internal int Run(ExplainSettings settings, CancellationToken cancellationToken)
     {
-        var architecture = Architecture.Find(settings.Architecture);
-        if (settings.ClassIndex is not null && settings.Top != 1)
+        var architecture = Architecture.Find(settings.Arch);
+        if (settings.Class is not null && settings.Top != 1)
         {
             throw new CamException("--class and --top exclude each other: explain one given class, or the top k predicted classes.");
         }
@@ -38,7 +40,7 @@ internal sealed class ExplainRunner(Terminal terminal)
 
         ModelLoading.SetThreads(settings.Threads);
 
-        if (settings.Images.Count == 0 == (settings.InputNpy is null))
+        if (settings.Image.Length == 0 == (settings.InputNpy is null))
         {
             throw new CamException("Give either --image (a file or a folder) or --input-npy (an N×3×H×W float32 .npy), not both, not neither.");
         }
@@ -47,13 +49,13 @@ internal sealed class ExplainRunner(Terminal terminal)
         var device = ModelLoading.ParseDevice(settings.Device);
         var colormap = Imaging.Colormap.ByName.TryGetValue(settings.Colormap, out var found) ? found
             : throw new CamException($"Unknown colour map '{settings.Colormap}'. Valid choices: {string.Join(", ", Imaging.Colormap.ByName.Keys)}.");
-        OutputFolder.Prepare(settings.Output);
+        OutputFolder.Prepare(settings.Out);
         var inputs = Inputs.List(settings, terminal);
         var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, device);
         var methods = MethodNames.Parse(settings.Method, () => architecture.FindClassifier(model), settings.BatchSize);
-        var layerName = settings.Layer ?? architecture.DefaultLayer;
+        var layerName = settings.Layer ?? architecture.DefaultLayer(model);
         var layer = architecture.FindLayer(model, layerName);
-        if (settings.ClassIndex is { } requested && (requested < 0 || requested >= classCount))
+        if (settings.Class is { } requested && (requested < 0 || requested >= classCount))
         {
             throw new CamException($"Class {requested} is out of range: {architecture.Name} with these weights has {classCount} classes, so valid classes are 0 to {classCount - 1}.");
         }
@@ -82,10 +84,10 @@ internal sealed class ExplainRunner(Terminal terminal)
                 {
                     ClassLabels = labels,
                     EigenSmooth = settings.EigenSmooth,
-                    AugmentationSmooth = settings.AugmentationSmooth,
+                    AugmentationSmooth = settings.AugSmooth,
                     Progress = progress,
                 };
-                var session = new Session(settings, architecture.Name, layerName, methods, model, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device, colormap, warnings);
+                var session = new Session(settings, architecture.Name, layerName, methods, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device, colormap, warnings);
                 foreach (var input in inputs)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -119,50 +121,58 @@ internal sealed class ExplainRunner(Terminal terminal)
             terminal.Errors.MarkupLineInterpolated($"[red]failed:[/] {input}: {reason}");
         }
 
-        terminal.Out.MarkupLineInterpolated($"Wrote {written} file(s) to [bold]{settings.Output}[/]{(failures.Count == 0 ? "" : $"; {failures.Count} of {inputs.Count} input(s) failed")}.");
+        terminal.Out.MarkupLineInterpolated($"Wrote {written} file(s) to [bold]{settings.Out}[/]{(failures.Count == 0 ? "" : $"; {failures.Count} of {inputs.Count} input(s) failed")}.");
 
         return failures.Count == 0 ? 0 : 1;
     }
 
     private static int ExplainInput(Input input, Session session, CancellationToken cancellationToken)
     {
-        var (settings, architecture, layerName, methods, model, explainer, guided, labels, device, colormap, warnings) = session;
+        var (settings, architecture, layerName, methods, explainer, guided, labels, device, colormap, warnings) = session;
         using var scope = torch.NewDisposeScope();
         var (batch, pictures) = input.Load();
         batch = batch.to(device);
         var count = (int)batch.shape[0];
         var (height, width) = ((int)batch.shape[2], (int)batch.shape[3]);
 
-        torch.Tensor logits;
-        using (torch.no_grad())
-        {
-            logits = model.call(batch);
-        }
-
-        var probabilities = logits.softmax(1);
-        var ranked = settings.ClassIndex is { } fixedClass
-            ? Enumerable.Range(0, count).Select(_ => new[] { fixedClass }).ToArray()
-            : Enumerable.Range(0, count).Select(n => logits[n].topk(Math.Min(settings.Top, (int)logits.shape[1])).indexes.cpu().data<long>().Select(i => (int)i).ToArray()).ToArray();
-        var slots = ranked[0].Length;
+        // The first explanation's own forward pass ranks the classes (--top) or scores the given one (--class): no extra pass.
+        IReadOnlyList<IReadOnlyList<ClassScore>>? ranked = null;
         var summaries = Enumerable.Range(0, count).Select(_ => new List<ClassSummary>()).ToArray();
         var arrays = new List<string>();
         var files = 0;
 
-        for (int slot = 0; slot < slots; slot++)
+        for (int slot = 0; ranked is null || slot < ranked[0].Count; slot++)
         {
-            var target = CamTarget.Classes([.. ranked.Select(r => r[slot])]);
-            var suffix = slots == 1 ? string.Empty : $".top{slot + 1}";
-            var stem = Path.Combine(settings.Output, input.Name + suffix);
+            var target = ranked is not null ? CamTarget.Classes([.. ranked.Select(r => r[slot].ClassIndex)])
+                : settings.Class is { } fixedClass ? CamTarget.Class(fixedClass) : CamTarget.PredictedClass;
             // Every CAM method from one pass; the guided gradients from one more.
             var maps = new List<(string Name, CamResult Result)>();
+            torch.Tensor? outputs = null;
             if (methods.Cams.Count > 0)
             {
                 var results = explainer.Explain(batch, methods.Cams.Select(m => m.Method), target, cancellationToken);
                 maps.AddRange(methods.Cams.Select((m, i) => (m.Name, results[i])));
+                outputs = results[0].Outputs;
             }
 
-            var guidedGradients = methods.GuidedBackprop || methods.GuidedGradCam ? guided.Explain(batch, target, cancellationToken).Gradients : null;
-            var guidedGradCam = methods.GuidedGradCam ? guidedGradients! * maps.First(m => m.Name == "gradcam").Result.Heatmaps.unsqueeze(1) : null;
+            torch.Tensor? guidedGradients = null;
+            if (methods.GuidedBackprop || methods.GuidedGradCam)
+            {
+                var guidedResult = guided.Explain(batch, outputs is null ? target : CamTarget.Classes([.. maps[0].Result.ClassIndices!]), cancellationToken);
+                (guidedGradients, outputs) = (guidedResult.Gradients, outputs ?? guidedResult.Outputs);
+            }
+
+            var guidedGradCam = methods.GuidedGradCam ? GuidedBackpropagation.Combine(guidedGradients!, maps.First(m => m.Name == CamMethods.GradCam.Key).Result.Heatmaps) : null;
+            if (ranked is null)
+            {
+                ranked = settings.Class is { } given
+                    ? [.. ClassRanking.Of(outputs!, [.. Enumerable.Repeat(given, count)], labels).Select(s => (IReadOnlyList<ClassScore>)[s])]
+                    : ClassRanking.Top(outputs!, settings.Top, labels);
+            }
+
+            var slots = ranked[0].Count;
+            var suffix = slots == 1 ? string.Empty : $".top{slot + 1}";
+            var stem = Path.Combine(settings.Out, input.Name + suffix);
 
             if (settings.SaveRaw)
             {
@@ -179,9 +189,9 @@ internal sealed class ExplainRunner(Terminal terminal)
             for (int n = 0; n < count; n++)
             {
                 var name = input.ImageName(n) + suffix;
-                var classIndex = ranked[n][slot];
-                var label = labels?[classIndex];
-                var caption = $"{label ?? "class " + classIndex} ({probabilities[n, classIndex].item<float>():P1})";
+                var explained = ranked[n][slot];
+                var (classIndex, label) = (explained.ClassIndex, explained.Label);
+                var caption = $"{label ?? "class " + classIndex} ({explained.Probability:P1})";
                 var methodSummaries = new List<MethodSummary>();
                 foreach (var (method, result) in maps)
                 {
@@ -196,30 +206,30 @@ internal sealed class ExplainRunner(Terminal terminal)
 
                     var box = flat ? null : Pictures.Box(heatmap);
                     methodSummaries.Add(new MethodSummary(method, box, [
-                        Path.GetFileName(Pictures.SaveHeatmap(settings.Output, $"{name}.{method}", heatmap, colormap)),
-                        Path.GetFileName(Pictures.SaveOverlay(settings.Output, $"{name}.{method}", pictures[n], heatmap, box, caption, colormap)),
+                        Path.GetFileName(Pictures.SaveHeatmap(settings.Out, $"{name}.{method}", heatmap, colormap)),
+                        Path.GetFileName(Pictures.SaveOverlay(settings.Out, $"{name}.{method}", pictures[n], heatmap, box, caption, colormap)),
                     ], flat));
                 }
 
                 if (methods.GuidedBackprop)
                 {
-                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedBackprop, null, [Path.GetFileName(Pictures.SaveGuided(settings.Output, $"{name}.{MethodNames.GuidedBackprop}", guidedGradients![n]))], false));
+                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedBackprop, null, [Path.GetFileName(Pictures.SaveGuided(settings.Out, $"{name}.{MethodNames.GuidedBackprop}", guidedGradients![n]))], false));
                 }
 
                 if (guidedGradCam is not null)
                 {
-                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedGradCam, null, [Path.GetFileName(Pictures.SaveGuided(settings.Output, $"{name}.{MethodNames.GuidedGradCam}", guidedGradCam[n]))], false));
+                    methodSummaries.Add(new MethodSummary(MethodNames.GuidedGradCam, null, [Path.GetFileName(Pictures.SaveGuided(settings.Out, $"{name}.{MethodNames.GuidedGradCam}", guidedGradCam[n]))], false));
                 }
 
                 files += methodSummaries.Sum(m => m.Files.Count);
-                summaries[n].Add(new ClassSummary(classIndex, label, logits[n, classIndex].item<float>(), probabilities[n, classIndex].item<float>(), methodSummaries));
+                summaries[n].Add(new ClassSummary(classIndex, label, explained.Score, explained.Probability, methodSummaries));
             }
         }
 
         for (int n = 0; n < count; n++)
         {
             var summary = new ImageSummary(input.Source, architecture, layerName, methods.Description, width, height, summaries[n], arrays);
-            File.WriteAllText(Path.Combine(settings.Output, input.ImageName(n) + ".json"), JsonSerializer.Serialize(summary, Json));
+            File.WriteAllText(Path.Combine(settings.Out, input.ImageName(n) + ".json"), JsonSerializer.Serialize(summary, Json));
             files++;
         }
 
@@ -232,7 +242,6 @@ internal sealed class ExplainRunner(Terminal terminal)
         string Architecture,
         string LayerName,
         MethodRequest Methods,
-        torch.nn.Module<torch.Tensor, torch.Tensor> Model,
         CamExplainer Explainer,
         GuidedBackpropagation Guided,
         IReadOnlyList<string>? Labels,

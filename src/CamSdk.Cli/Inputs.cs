@@ -32,7 +32,7 @@ internal static class Inputs
             return [new Input(stem, npy, () => LoadNpy(npy), n => $"{stem}-{n}")];
         }
 
-        var files = ImageFiles(settings.Images, terminal);
+        var files = ImageFiles(settings.Image, terminal);
         var preprocessor = Preprocessor(settings.Resize, settings.Crop);
         var names = UniqueNames(files);
         return [.. files.Select((file, i) => new Input(names[i], file, () => LoadImage(file, preprocessor), _ => names[i]))];
@@ -145,8 +145,9 @@ internal static class Inputs
 
     private static (torch.Tensor, RgbImage[]) LoadImage(string path, ImagePreprocessor preprocessor)
     {
-        var image = RgbImage.Load(path);
-        return (preprocessor.ToTensor(image), [preprocessor.Prepare(image)]);
+        // Decoded once, resized once: the batch and the picture the overlays are drawn on come from the same resizing.
+        var (batch, pictures) = preprocessor.ToBatchAndPictures([RgbImage.Load(path)]);
+        return (batch, [.. pictures]);
     }
 
     /// <summary>A batch already normalised with ImageNet's statistics; its pictures undo that normalisation.</summary>

@@ -19,12 +19,12 @@ internal sealed record MethodRequest(IReadOnlyList<(string Name, CamMethod Metho
 /// <summary>The command line's method names: pytorch-grad-cam's for the CAM family (the runtime's own table), and ours.</summary>
 internal static class MethodNames
 {
-    internal const string Cam = "cam";
-    internal const string GuidedBackprop = Evaluation.ExplanationEvaluator.GuidedBackpropagationKey;
-    internal const string GuidedGradCam = Evaluation.ExplanationEvaluator.GuidedGradCamKey;
+    internal const string Cam = Methods.Cam.MethodKey;
+    internal const string GuidedBackprop = Guided.GuidedBackpropagation.Key;
+    internal const string GuidedGradCam = Guided.GuidedBackpropagation.GuidedGradCamKey;
 
     /// <summary>Every name <c>--method</c> accepts.</summary>
-    internal static IReadOnlyList<string> All { get; } = [.. CamMethod.ByName.Keys, Cam, GuidedBackprop, GuidedGradCam];
+    internal static IReadOnlyList<string> All { get; } = [.. CamMethods.ByKey.Keys, Cam, GuidedBackprop, GuidedGradCam];
 
     /// <summary>Parses a comma-separated list of names.</summary>
     /// <param name="list">E.g. <c>gradcam,scorecam,guided-gradcam</c>.</param>
@@ -63,10 +63,10 @@ internal static class MethodNames
 
     private static CamMethod Create(string name, Func<torch.nn.Module<torch.Tensor, torch.Tensor>> classifier, int? batchSize) => name switch
     {
-        Cam => CamMethod.Cam(classifier()),
+        Cam => new Cam(classifier()),
         "scorecam" when batchSize is { } size => new ScoreCam { BatchSize = size },
         "ablationcam" when batchSize is { } size => new AblationCam { BatchSize = size },
-        _ => CamMethod.ByName[name],
+        _ => CamMethods.ByKey[name],
     };
 
     /// <summary>

@@ -85,6 +85,9 @@ internal static class ModelLoading
         }
     }
 
+    /// <summary>The device a command runs on when --device is not given.</summary>
+    internal const string DefaultDevice = "cpu";
+
     /// <summary>Parses --device: cpu, cuda or cuda:N.</summary>
     internal static torch.Device ParseDevice(string name)
     {

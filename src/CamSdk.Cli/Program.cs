@@ -32,53 +32,31 @@ namespace CamSdk.Cli
             var image = CliOptions.Path(new Option<string[]>("--image") { Description = "An image (PNG, JPEG, BMP, WebP), a folder (searched recursively) or a glob such as 'photos/**/*.jpg' (quote it); repeatable.", AllowMultipleArgumentsPerToken = true });
             var inputNpy = CliOptions.Path(new Option<string?>("--input-npy") { Description = "An already preprocessed N×3×H×W .npy batch (float16/32/64, either byte order or memory order), instead of --image." });
             var classIndex = CliOptions.OptionalInt("--class", "The class to explain (default: the predicted class).", minimum: 0);
-            var top = CliOptions.Int("--top", "Explain the k highest-scoring classes of each image.", 1, minimum: 1);
+            var top = CliOptions.OptionalInt("--top", "Explain the k highest-scoring classes of each image.", minimum: 1);
             var method = new Option<string>("--method")
             {
                 Description = $"The method, or several as a comma-separated list computed in one pass: {string.Join(", ", MethodNames.All)}.",
-                DefaultValueFactory = _ => "gradcam",
             };
             method.CompletionSources.Add(MethodNames.All.ToArray());
-            var layer = new Option<string?>("--layer") { Description = "The layer to explain (default: the architecture's last convolutional block, e.g. layer4)." };
+            var layer = new Option<string?>("--layer") { Description = "The layer to explain (default: the layer the architecture marks [ExplainLayer(IsDefault = true)], its last convolutional block, e.g. layer4)." };
             var device = DeviceOption();
             var outFolder = CliOptions.Path(new Option<string>("--out") { Description = "The folder to write pictures, JSON summaries and arrays to (created if needed).", Required = true });
             var saveRaw = new Option<bool>("--save-raw") { Description = "Also write every computed array as a NumPy .npy file, to compare with Python tools." };
             var labels = CliOptions.Path(new Option<string?>("--labels") { Description = $"'{ModelLoading.ImageNetLabels}' (torchvision's 1,000 ImageNet class names, built in) or a text file with one class name per line, to name classes in pictures and summaries." });
-            var resize = CliOptions.Int("--resize", "Images: the shorter side after resizing (torchvision's Resize).", 256, minimum: 1);
-            var crop = CliOptions.Int("--crop", "Images: the centre crop's side (torchvision's CenterCrop).", 224, minimum: 1);
-            var colormap = new Option<string>("--colormap") { Description = $"The heatmaps' colour map: {string.Join(", ", Imaging.Colormap.ByName.Keys)} (OpenCV's tables).", DefaultValueFactory = _ => "jet" };
+            var resize = CliOptions.OptionalInt("--resize", "Images: the shorter side after resizing (torchvision's Resize).", minimum: 1);
+            var crop = CliOptions.OptionalInt("--crop", "Images: the centre crop's side (torchvision's CenterCrop).", minimum: 1);
+            var colormap = new Option<string>("--colormap") { Description = $"The heatmaps' colour map: {string.Join(", ", Imaging.Colormap.ByName.Keys)} (OpenCV's tables)." };
             colormap.AcceptOnlyFromAmong([.. Imaging.Colormap.ByName.Keys]);
             var eigenSmooth = new Option<bool>("--eigen-smooth") { Description = "pytorch-grad-cam's eigen_smooth: the first principal component of each method's weighted activations instead of their sum." };
             var augSmooth = new Option<bool>("--aug-smooth") { Description = "pytorch-grad-cam's aug_smooth: average the maps of 6 augmented inputs (flip × brightness 0.9, 1.0, 1.1)." };
             var batchSize = CliOptions.OptionalInt("--batch-size", "Score-CAM and Ablation-CAM: masked or ablated inputs per forward pass (default 16 and 32, as pytorch-grad-cam).", minimum: 1);
             var threads = ThreadsOption();
 
-            var explain = new Command("explain", "Explain images with the CAM family (Grad-CAM, Grad-CAM++, Score-CAM, …), Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.")
-            {
-                arch, weights, image, inputNpy, classIndex, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads,
-            };
+            var explain = new Command("explain", "Explain images with the CAM family (Grad-CAM, Grad-CAM++, Score-CAM, …), Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.");
+            SettingsBinder.Add<ExplainSettings>(explain, arch, weights, image, inputNpy, classIndex, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads);
             explain.SetAction(parse =>
             {
-                var settings = new ExplainSettings(
-                    parse.GetValue(arch)!,
-                    parse.GetValue(weights),
-                    parse.GetValue(image) ?? [],
-                    parse.GetValue(inputNpy),
-                    parse.GetValue(classIndex),
-                    parse.GetValue(top),
-                    parse.GetValue(method)!,
-                    parse.GetValue(layer),
-                    parse.GetValue(device)!,
-                    parse.GetValue(outFolder)!,
-                    parse.GetValue(saveRaw),
-                    parse.GetValue(labels),
-                    parse.GetValue(resize),
-                    parse.GetValue(crop),
-                    parse.GetValue(eigenSmooth),
-                    parse.GetValue(augSmooth),
-                    parse.GetValue(batchSize),
-                    parse.GetValue(threads),
-                    parse.GetValue(colormap)!);
+                var settings = SettingsBinder.Bind<ExplainSettings>(parse);
                 var terminal = TerminalOf(parse);
                 return Guarded(terminal, () => new ExplainRunner(terminal).Run(settings, cancellationToken));
             });
@@ -87,36 +65,21 @@ namespace CamSdk.Cli
             var evalWeights = CliOptions.Path(new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." });
             var data = CliOptions.Path(new Option<string?>("--data") { Description = $"A dataset folder: images plus {Evaluation.EvaluationFolder.AnnotationsFile} ({Evaluation.EvaluationFolder.Header}, one row per object; see the README). Default: the built-in synthetic shapes." });
             var evalLabels = CliOptions.Path(new Option<string?>("--labels") { Description = $"With --arch: '{ModelLoading.ImageNetLabels}' (built in) or a text file with one class name per line (the CSV's labels may then be names)." });
-            var evalOutput = CliOptions.Path(new Option<string>("--out") { Description = "The folder to write report.html and metrics.json to.", DefaultValueFactory = _ => "out" });
-            var images = CliOptions.Int("--images", "One-object images to evaluate (CamSdk's default: 1,000).", 1000, minimum: 1);
-            var pairs = CliOptions.Int("--pairs", "Two-object images for class discrimination.", 200, minimum: 0);
+            var evalOutput = CliOptions.Path(new Option<string>("--out") { Description = "The folder to write report.html and metrics.json to." });
+            var images = CliOptions.OptionalInt("--images", "One-object images to evaluate.", minimum: 1);
+            var pairs = CliOptions.OptionalInt("--pairs", "Two-object images for class discrimination.", minimum: 0);
             var retrain = new Option<bool>("--retrain") { Description = "Train the built-in ShapesNet even when its weights are cached." };
-            var evalLayer = new Option<string?>("--layer") { Description = "With --arch: the layer to explain (default: the architecture's last convolutional block)." };
+            var evalLayer = new Option<string?>("--layer") { Description = "With --arch: the layer to explain (default: the architecture's default layer)." };
             var evalDevice = DeviceOption();
-            var evalBatch = CliOptions.Int("--batch-size", "Images per explanation batch.", 16, minimum: 1);
+            var evalBatch = CliOptions.OptionalInt("--batch-size", "Images per explanation batch.", minimum: 1);
             var evalThreads = ThreadsOption();
             var evalMethod = new Option<string?>("--method") { Description = "The CAM-family methods to evaluate, comma-separated (default: all of them, and CAM where the model ends in global average pooling). Guided Backpropagation and Guided Grad-CAM are always evaluated." };
             evalMethod.CompletionSources.Add(MethodNames.All.ToArray());
-            var evaluate = new Command("evaluate", "Measure explanations: weakly-supervised localisation (the Grad-CAM paper's protocol), the pointing game and class discrimination, for every CAM method, Guided Backpropagation and Guided Grad-CAM; write report.html and metrics.json.")
-            {
-                evalArch, evalWeights, data, evalLabels, evalOutput, images, pairs, retrain, evalLayer, evalDevice, evalBatch, evalThreads, evalMethod,
-            };
+            var evaluate = new Command("evaluate", "Measure explanations: weakly-supervised localisation (the Grad-CAM paper's protocol), the pointing game and class discrimination, for every CAM method, Guided Backpropagation and Guided Grad-CAM; write report.html and metrics.json.");
+            SettingsBinder.Add<EvaluateSettings>(evaluate, evalArch, evalWeights, data, evalLabels, evalOutput, images, pairs, retrain, evalLayer, evalDevice, evalBatch, evalThreads, evalMethod);
             evaluate.SetAction(parse =>
             {
-                var settings = new EvaluateSettings(
-                    parse.GetValue(evalArch),
-                    parse.GetValue(evalWeights),
-                    parse.GetValue(data),
-                    parse.GetValue(evalLabels),
-                    parse.GetValue(evalOutput)!,
-                    parse.GetValue(images),
-                    parse.GetValue(pairs),
-                    parse.GetValue(retrain),
-                    parse.GetValue(evalLayer),
-                    parse.GetValue(evalDevice)!,
-                    parse.GetValue(evalBatch),
-                    parse.GetValue(evalThreads),
-                    parse.GetValue(evalMethod));
+                var settings = SettingsBinder.Bind<EvaluateSettings>(parse);
                 var terminal = TerminalOf(parse);
                 return Guarded(terminal, () => new EvaluateRunner(terminal).Run(settings, cancellationToken));
             });
@@ -126,14 +89,14 @@ namespace CamSdk.Cli
                 "Sanity checks (Adebayo et al. 2018): re-initialise the model's layers from the classifier down (cascading) and one at a time (independent), on a copy, and measure how alike each method's maps stay (Spearman, SSIM, HOG); write sanity.csv, sanity.json, plots and the maps at each depth.",
                 "The CAM-family methods to check, comma-separated (default: gradcam, gradcam++, layercam, eigencam). Guided Backpropagation and Guided Grad-CAM are always checked.",
                 TerminalOf,
-                (terminal, settings, extra) => new CheckRunner(terminal).Sanity(settings with { Blocks = extra.Blocks }, cancellationToken),
+                (terminal, settings) => new CheckRunner(terminal).Sanity(settings, cancellationToken),
                 sanityOnly: true);
             var faithfulness = CheckCommand(
                 "faithfulness",
                 "Faithfulness metrics: deletion and insertion curves (RISE), pytorch-grad-cam's confidence change when the image is multiplied by the map, and ROAD (most/least relevant first, combined); write faithfulness.csv, faithfulness.json and plots.",
                 "The CAM-family methods to measure, comma-separated (default: all of them, and CAM where the model ends in global average pooling). Guided Backpropagation and Guided Grad-CAM are always measured.",
                 TerminalOf,
-                (terminal, settings, extra) => new CheckRunner(terminal).Faithfulness(settings with { Step = extra.Step, DeletionBaseline = extra.Deletion, InsertionBaseline = extra.Insertion, Score = extra.Score, Noise = extra.Noise }, cancellationToken),
+                (terminal, settings) => new CheckRunner(terminal).Faithfulness(settings, cancellationToken),
                 sanityOnly: false);
             var root = new RootCommand("camsdk: class activation maps (the Grad-CAM family, Guided Backpropagation, Guided Grad-CAM) for torchvision-compatible models.")
             {
@@ -159,57 +122,37 @@ namespace CamSdk.Cli
             return result.Invoke(new InvocationConfiguration { Output = Console.Out, Error = Console.Error });
         }
 
-        /// <summary>The options of one check command beyond the shared ones.</summary>
-        private sealed record CheckExtras(bool Blocks, int? Step, string Deletion, string Insertion, string Score, double Noise);
-
         /// <summary><c>sanity</c> or <c>faithfulness</c>: a zoo architecture with --weights and --image, or the built-in ShapesNet.</summary>
-        private static Command CheckCommand(string name, string description, string methodHelp, Func<ParseResult, Terminal> terminalOf, Func<Terminal, CheckSettings, CheckExtras, int> run, bool sanityOnly)
+        private static Command CheckCommand(string name, string description, string methodHelp, Func<ParseResult, Terminal> terminalOf, Func<Terminal, CheckSettings, int> run, bool sanityOnly)
         {
             var arch = new Option<string?>("--arch") { Description = $"A zoo architecture: {Architecture.Names}. Without it, the built-in ShapesNet (trained or loaded from the cache) on held-out shapes." };
             var weights = CliOptions.Path(new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." });
             var image = CliOptions.Path(new Option<string[]>("--image") { Description = "With --arch: an image, a folder (searched recursively) or a quoted glob such as 'photos/**/*.jpg'; repeatable.", AllowMultipleArgumentsPerToken = true });
-            var images = CliOptions.Int("--images", "How many images to use (the first ones).", 32, minimum: 1);
-            var layer = new Option<string?>("--layer") { Description = "With --arch: the layer to explain (default: the architecture's last convolutional block)." };
+            var images = CliOptions.OptionalInt("--images", "How many images to use (the first ones).", minimum: 1);
+            var layer = new Option<string?>("--layer") { Description = "With --arch: the layer to explain (default: the architecture's default layer)." };
             var method = new Option<string?>("--method") { Description = methodHelp };
             method.CompletionSources.Add(MethodNames.All.ToArray());
             var device = DeviceOption();
-            var output = CliOptions.Path(new Option<string>("--out") { Description = "The folder to write to.", DefaultValueFactory = _ => name });
+            var output = CliOptions.Path(new Option<string>("--out") { Description = $"The folder to write to (default: {name})." });
             var threads = ThreadsOption();
-            var seed = CliOptions.Int("--seed", "The seed of the re-initialisations (sanity) or of ROAD's noise (faithfulness).", 0, minimum: int.MinValue);
-            var resize = CliOptions.Int("--resize", "With --arch: the images' shorter side after resizing.", 256, minimum: 1);
-            var crop = CliOptions.Int("--crop", "With --arch: the centre crop's side.", 224, minimum: 1);
+            var seed = CliOptions.OptionalInt("--seed", "The seed of the re-initialisations (sanity) or of ROAD's noise (faithfulness).", minimum: int.MinValue);
+            var resize = CliOptions.OptionalInt("--resize", "With --arch: the images' shorter side after resizing.", minimum: 1);
+            var crop = CliOptions.OptionalInt("--crop", "With --arch: the centre crop's side.", minimum: 1);
             var blocks = new Option<bool>("--blocks") { Description = "Randomise the model's top-level blocks (for ResNet: fc, layer4, …, conv1) instead of every layer, as the paper does for Inception." };
             var step = CliOptions.OptionalInt("--step", "Deletion and insertion: pixels per step (default: the image's width, as RISE).", minimum: 1);
-            var deletion = new Option<string>("--deletion-baseline") { Description = "What deleted pixels become: zero (RISE), blur or mean.", DefaultValueFactory = _ => "zero" };
-            var insertion = new Option<string>("--insertion-baseline") { Description = "What insertion starts from: blur (RISE), zero or mean.", DefaultValueFactory = _ => "blur" };
-            var score = new Option<string>("--score") { Description = "The score watched: probability (softmax) or logit.", DefaultValueFactory = _ => "probability" };
-            var noise = CliOptions.Double("--noise", "ROAD's imputation noise (pytorch-grad-cam's 0.01).", Evaluation.RoadImputation.DefaultNoise, minimum: 0);
-            var command = new Command(name, description) { arch, weights, image, images, layer, method, device, output, threads, seed, resize, crop };
-            foreach (var option in sanityOnly ? new Option[] { blocks } : [step, deletion, insertion, score, noise])
-            {
-                command.Options.Add(option);
-            }
-
+            var deletion = new Option<string>("--deletion-baseline") { Description = "What deleted pixels become: zero (RISE), blur or mean." };
+            var insertion = new Option<string>("--insertion-baseline") { Description = "What insertion starts from: blur (RISE), zero or mean." };
+            var score = new Option<string>("--score") { Description = "The score watched: probability (softmax) or logit." };
+            var noise = CliOptions.Double("--noise", "ROAD's imputation noise (pytorch-grad-cam's 0.01).", minimum: 0);
+            var command = new Command(name, description);
+            SettingsBinder.Add<CheckSettings>(command, [arch, weights, image, images, layer, method, device, output, threads, seed, resize, crop, .. sanityOnly ? new Option[] { blocks } : [step, deletion, insertion, score, noise]]);
             command.SetAction(parse =>
             {
-                var settings = new CheckSettings(
-                    parse.GetValue(arch),
-                    parse.GetValue(weights),
-                    parse.GetValue(image) ?? [],
-                    parse.GetValue(images),
-                    parse.GetValue(layer),
-                    parse.GetValue(method),
-                    parse.GetValue(device)!,
-                    parse.GetValue(output)!,
-                    parse.GetValue(threads),
-                    parse.GetValue(seed),
-                    Resize: parse.GetValue(resize),
-                    Crop: parse.GetValue(crop));
-                var extras = sanityOnly
-                    ? new CheckExtras(parse.GetValue(blocks), null, "zero", "blur", "probability", Evaluation.RoadImputation.DefaultNoise)
-                    : new CheckExtras(false, parse.GetValue(step), parse.GetValue(deletion)!, parse.GetValue(insertion)!, parse.GetValue(score)!, parse.GetValue(noise));
+                // --out defaults to the command's name: the one setting whose default depends on the command.
+                var settings = SettingsBinder.Bind<CheckSettings>(parse);
+                settings = settings.Out.Length > 0 ? settings : settings with { Out = name };
                 var terminal = terminalOf(parse);
-                return Guarded(terminal, () => run(terminal, settings, extras));
+                return Guarded(terminal, () => run(terminal, settings));
             });
             return command;
         }
@@ -219,7 +162,6 @@ namespace CamSdk.Cli
         {
             Description = "cpu. This camsdk is built on TorchSharp's CPU package (TorchSharp-cpu), so it cannot use a GPU; " +
                 "--device cuda is accepted only by a build on TorchSharp-cuda (the README's \"Explain your own PyTorch model\" says what one needs).",
-            DefaultValueFactory = _ => "cpu",
         };
 
         /// <summary>--threads: at most <see cref="ModelLoading.MaxThreads"/>.</summary>

@@ -5,6 +5,7 @@ internal static class KnownNames
 {
     public const string ExplainLayerAttribute = "CamSdk.ExplainLayerAttribute";
     public const string ClassHeadAttribute = "CamSdk.ClassHeadAttribute";
+    public const string ExplainableModelExtensions = "CamSdk.ExplainableModelExtensions";
     public const string Module = "TorchSharp.torch+nn+Module`2";
     public const string Tensor = "TorchSharp.torch+Tensor";
     public const string ReLU = "TorchSharp.Modules.ReLU";

@@ -24,10 +24,17 @@ namespace CamSdk;
 /// </para>
 /// <para>
 /// The model is left as it was found: hooks removed, training mode and every parameter's requires_grad restored, on
-/// success and on every exception. The hooks act only for the explaining thread, so other threads may run the same
-/// model meanwhile (plain inference or their own autograd); the evaluation mode a call sets (as pytorch-grad-cam does)
-/// is the one thing they can see, if they train the model at that moment. Explaining calls on one model are
-/// serialised; the explainer holds no native memory and needs no disposal.
+/// success and on every exception. Explaining calls on one model are serialised; the explainer holds no native memory
+/// and needs no disposal.
+/// </para>
+/// <para>
+/// What other threads running the same model meanwhile (a server predicting while it explains) can observe, exactly:
+/// nothing of the hooks, which act only for the explaining thread (their table is swapped whole, never changed in place);
+/// nothing of the guided ReLUs, for the same reason; no parameter gradient, since none is accumulated. Two things are
+/// visible: the evaluation mode a call sets for its duration (as pytorch-grad-cam does), to a thread that trains the model
+/// at that moment; and, only on machines where libtorch's oneDNN convolution gradients are wrong
+/// (<see cref="NativeBackend.OneDnnGradientsAreWrong"/>), oneDNN switched off process-wide during each gradient pass: other
+/// threads' results are unchanged, their convolutions run slower meanwhile.
 /// </para>
 /// </remarks>
 public sealed class CamExplainer
@@ -81,6 +88,15 @@ public sealed class CamExplainer
         }
     }
 
+    /// <summary>An explainer of the same layers, found already, with other options.</summary>
+    private CamExplainer(CamExplainer layersOf, ExplainerOptions options)
+    {
+        Model = layersOf.Model;
+        Options = options;
+        _layers = layersOf._layers;
+        _layerNames = layersOf._layerNames;
+    }
+
     /// <summary>The explained model.</summary>
     public torch.nn.Module<torch.Tensor, torch.Tensor> Model { get; }
 
@@ -101,6 +117,15 @@ public sealed class CamExplainer
 
     /// <summary>The method of <see cref="Explain(torch.Tensor, CamTarget?, CancellationToken)"/>.</summary>
     public CamMethod Method => Options.Method;
+
+    /// <summary>This explainer with another method: the same layers (not looked up again) and options.</summary>
+    /// <param name="method">The method.</param>
+    /// <returns>The explainer.</returns>
+    public CamExplainer WithMethod(CamMethod method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        return new CamExplainer(this, Options.WithMethod(method));
+    }
 
     /// <summary>Computes the class activation maps of a batch with <see cref="Method"/>.</summary>
     /// <param name="input">An N×C×H×W floating-point batch on the model's device, preprocessed as the model expects.</param>
@@ -167,12 +192,12 @@ public sealed class CamExplainer
         var cam = Explain(input, target, cancellationToken);
         try
         {
-            // The guided pass explains exactly the classes the maps explain (the predicted class is fixed once).
-            var guidedTarget = cam.ClassIndices is { } classes ? CamTarget.Classes(classes) : target ?? CamTarget.PredictedClass;
+            // The guided pass explains exactly what the maps explain (the predicted class is fixed once).
+            var guidedTarget = (target ?? CamTarget.PredictedClass).Fixed(cam.ClassIndices is { } classes ? [.. classes] : null);
             using var guided = new GuidedBackpropagation(Model, Options).Explain(input, guidedTarget, cancellationToken);
             using var scope = torch.NewDisposeScope();
             var gradients = guided.Gradients.detach();
-            var product = gradients * cam.Heatmaps.unsqueeze(1);
+            var product = GuidedBackpropagation.Combine(gradients, cam.Heatmaps);
             return new GuidedGradCamResult(cam, gradients.MoveToOuterDisposeScope(), product.MoveToOuterDisposeScope());
         }
         catch
@@ -243,11 +268,10 @@ public sealed class CamExplainer
             var layerGradients = pass.Gradients?[l];
             captures[l] = new CamCapture(
                 input, _layerNames[l], output, channelDimension, Reshaped(output), layerGradients is null ? null : Reshaped(layerGradients), pass.Scores, pass.Classes,
-                Rescorer(_layers[l], target, pass.Classes), Options.Progress, cancellationToken);
+                Rescorer(_layers[l], pass.Target), Options.Progress, cancellationToken);
         }
 
         var (height, width) = (input.shape[2], input.shape[3]);
-        var labels = Targeting.Labels(pass.Classes, Options);
         var results = new CamResult[methods.Length];
         for (var m = 0; m < methods.Length; m++)
         {
@@ -264,9 +288,12 @@ public sealed class CamExplainer
                 layerMaps[0].MoveToOuterDisposeScope(),
                 heatmaps.MoveToOuterDisposeScope(),
                 pass.Scores.clone().MoveToOuterDisposeScope(),
+                pass.Output.clone().MoveToOuterDisposeScope(),
                 pass.Classes,
-                labels,
+                Options.ClassLabels,
+                target.UsesClassScores,
                 method.Name,
+                method.Key,
                 target.ToString() ?? string.Empty);
         }
 
@@ -304,20 +331,24 @@ public sealed class CamExplainer
         return maps.relu();
     }
 
-    /// <summary>Runs the model again for a method, without the capture's hooks, and scores image n's target on each row.</summary>
-    private Func<int, torch.Tensor, torch.Tensor?, bool, torch.Tensor> Rescorer(torch.nn.Module<torch.Tensor, torch.Tensor> layer, CamTarget target, int[]? classes) =>
+    /// <summary>
+    /// Runs the model again for a method, without the capture's hooks, and scores each row with the target of image n: the
+    /// same target the call explains (its predicted classes fixed), through the same path (<see cref="Targeting"/>).
+    /// </summary>
+    private Func<int, torch.Tensor, torch.Tensor?, bool, torch.Tensor> Rescorer(torch.nn.Module<torch.Tensor, torch.Tensor> layer, CamTarget target) =>
         (image, inputs, layerOutputs, probability) =>
         {
             using var scope = torch.NewDisposeScope();
             using var noGrad = torch.no_grad();
             using var replacement = layerOutputs is null ? null : ScopedHook.Install(layer, (_, _, _) => layerOutputs);
             var output = Explanation.Forward(Model, inputs);
-            var rowTarget = classes is null ? target : CamTarget.Class(classes[image]);
+            var rowTarget = target.ForImage(image);
             if (probability)
             {
-                var classScores = classes is not null ? Options.ClassScores?.Invoke(output) ?? output
+                // The softmax probability of the target's class: the class scores' softmax, scored as the target scores logits.
+                var classScores = rowTarget.UsesClassScores ? Targeting.ClassScores(rowTarget, output, Options).softmax(-1)
                     : throw new CamTargetException("Score-CAM's class-probability weighting needs a class target. Explain a class, or use ScoreCamWeighting.SoftmaxOverChannels.");
-                return rowTarget.Select(classScores.softmax(-1), inputs.shape[0]).Scores.detach().MoveToOuterDisposeScope();
+                return Targeting.Score(rowTarget, classScores, inputs.shape[0], new ExplainerOptions { ClassLabels = Options.ClassLabels }).Scores.detach().MoveToOuterDisposeScope();
             }
 
             return Explanation.Score(rowTarget, output, inputs.shape[0], Options).Scores.detach().MoveToOuterDisposeScope();

@@ -11,14 +11,19 @@ namespace CamSdk;
 /// </summary>
 public sealed class CamResult : IDisposable
 {
-    internal CamResult(torch.Tensor rawMaps, torch.Tensor heatmaps, torch.Tensor scores, IReadOnlyList<int>? classIndices, IReadOnlyList<string>? classLabels, string method, string target)
+    private readonly IReadOnlyList<string>? _labels;
+
+    internal CamResult(torch.Tensor rawMaps, torch.Tensor heatmaps, torch.Tensor scores, torch.Tensor outputs, IReadOnlyList<int>? classIndices, IReadOnlyList<string>? labels, bool namesClasses, string method, string methodKey, string target)
     {
         RawMaps = rawMaps;
         Heatmaps = heatmaps;
         Scores = scores;
+        Outputs = outputs;
         ClassIndices = classIndices;
-        ClassLabels = classLabels;
+        _labels = labels;
+        ClassLabels = namesClasses && classIndices is not null && labels is not null ? [.. System.Linq.Enumerable.Select(classIndices, c => labels[c])] : null;
         Method = method;
+        MethodKey = methodKey;
         Target = target;
     }
 
@@ -38,6 +43,13 @@ public sealed class CamResult : IDisposable
     /// <summary>The explained score of each image, shape [N]: the pre-softmax class score, or the target function's value.</summary>
     public torch.Tensor Scores { get; }
 
+    /// <summary>
+    /// The model's output for the batch from the explanation's own forward pass (detached; the class scores, through the
+    /// explainer's class-score head, when the target explains classes): no second forward pass is needed to know what the
+    /// model predicted. See <see cref="TopClasses"/>.
+    /// </summary>
+    public torch.Tensor Outputs { get; }
+
     /// <summary>The class explained for each image, or null when the target was a score function.</summary>
     public IReadOnlyList<int>? ClassIndices { get; }
 
@@ -46,6 +58,9 @@ public sealed class CamResult : IDisposable
 
     /// <summary>The name of the method that computed the maps, as pytorch-grad-cam names it (e.g. <c>GradCAM</c>, <c>ScoreCAM</c>).</summary>
     public string Method { get; }
+
+    /// <summary>The method's key (<see cref="Methods.CamMethod.Key"/>: <c>gradcam</c>, <c>scorecam</c>…).</summary>
+    public string MethodKey { get; }
 
     /// <summary>A description of the target (e.g. <c>predicted class</c>, <c>class 3</c>).</summary>
     public string Target { get; }
@@ -67,11 +82,20 @@ public sealed class CamResult : IDisposable
     /// <returns>The scores in batch order.</returns>
     public float[] ScoresToArray() => HostArrays.Vector(Scores);
 
+    /// <summary>
+    /// Each image's <paramref name="k"/> highest-scoring classes from <see cref="Outputs"/>, with their scores,
+    /// probabilities and labels: ranked on the device, copied to the host once.
+    /// </summary>
+    /// <param name="k">How many classes per image (at most the number of classes).</param>
+    /// <returns>Per image, its top classes, highest first.</returns>
+    /// <exception cref="CamTargetException">The outputs are not N×C class scores.</exception>
+    public IReadOnlyList<IReadOnlyList<ClassScore>> TopClasses(int k = 5) => ClassRanking.Top(Outputs, k, _labels);
+
     /// <summary>The same result with other heatmaps; this result's heatmaps are disposed.</summary>
     internal CamResult ReplaceHeatmaps(torch.Tensor heatmaps)
     {
         Heatmaps.Dispose();
-        return new CamResult(RawMaps, heatmaps, Scores, ClassIndices, ClassLabels, Method, Target);
+        return new CamResult(RawMaps, heatmaps, Scores, Outputs, ClassIndices, _labels, ClassLabels is not null, Method, MethodKey, Target);
     }
 
     /// <summary>Moves the result's tensors to the dispose scope outside the current one.</summary>
@@ -80,13 +104,15 @@ public sealed class CamResult : IDisposable
         RawMaps.MoveToOuterDisposeScope();
         Heatmaps.MoveToOuterDisposeScope();
         Scores.MoveToOuterDisposeScope();
+        Outputs.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Releases the native memory of the maps and scores.</summary>
+    /// <summary>Releases the native memory of the maps, scores and outputs.</summary>
     public void Dispose()
     {
         RawMaps.Dispose();
         Heatmaps.Dispose();
         Scores.Dispose();
+        Outputs.Dispose();
     }
 }

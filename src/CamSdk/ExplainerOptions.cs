@@ -10,9 +10,9 @@ public sealed class ExplainerOptions
 {
     /// <summary>
     /// The method of <see cref="CamExplainer.Explain(torch.Tensor, Targets.CamTarget?, System.Threading.CancellationToken)"/>;
-    /// <see cref="CamMethod.GradCam"/> by default. Guided Backpropagation ignores it.
+    /// <see cref="CamMethods.GradCam"/> by default. Guided Backpropagation ignores it.
     /// </summary>
-    public CamMethod Method { get; init; } = CamMethod.GradCam;
+    public CamMethod Method { get; init; } = CamMethods.GradCam;
 
     /// <summary>
     /// The name of each class, indexed by class; results then name the explained classes. Its length must equal
@@ -59,4 +59,17 @@ public sealed class ExplainerOptions
     /// ReLU's zeros do: pooled, flattened or padded ReLU outputs are not mistaken for one).
     /// </summary>
     public bool AllowPartialGuidance { get; init; }
+
+    /// <summary>These options with another method.</summary>
+    internal ExplainerOptions WithMethod(CamMethod method) => new()
+    {
+        Method = method,
+        ClassLabels = ClassLabels,
+        ClassScores = ClassScores,
+        EigenSmooth = EigenSmooth,
+        AugmentationSmooth = AugmentationSmooth,
+        Reshape = Reshape,
+        Progress = Progress,
+        AllowPartialGuidance = AllowPartialGuidance,
+    };
 }

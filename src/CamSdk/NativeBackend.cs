@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.InteropServices;
 using System.Threading;
 using CamSdk.Internal;
 using TorchSharp;
@@ -37,7 +36,6 @@ public static class NativeBackend
 
     private static readonly Lock Gate = new();
     private static readonly Lazy<bool> Faulty = new(DetectFaultyKernels, LazyThreadSafetyMode.ExecutionAndPublication);
-    private static readonly Lazy<IntPtr> Library = new(LoadLibtorch, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<bool> Configured = new(ApplyEnvironment, LazyThreadSafetyMode.ExecutionAndPublication);
     private static ConvolutionCheck? _global;
     private static int _scopes;
@@ -258,61 +256,9 @@ public static class NativeBackend
         return torch.arange(Scalars.Of(0), stop, Scalars.Of(1), dtype: torch.float64).mul(Scalars.Of(0.7)).Plus(shift).sin().reshape(shape);
     }
 
-    private static (bool Mkldnn, bool Nnpack) Flags()
-    {
-        var context = Context();
-        if (context == IntPtr.Zero ||
-            !TryExport("_ZNK2at7Context17userEnabledMkldnnEv", out var getMkldnn) ||
-            !TryExport("_ZNK2at7Context17userEnabledNNPACKEv", out var getNnpack))
-        {
-            return (true, true);
-        }
+    private static (bool Mkldnn, bool Nnpack) Flags() => TorchSharpInternals.BackendFlags();
 
-        return (Marshal.GetDelegateForFunctionPointer<GetUserEnabled>(getMkldnn)(context), Marshal.GetDelegateForFunctionPointer<GetUserEnabled>(getNnpack)(context));
-    }
-
-    private static bool Switch(bool mkldnn, bool nnpack)
-    {
-        var context = Context();
-        if (context == IntPtr.Zero || !TryExport("_ZN2at7Context20setUserEnabledMkldnnEb", out var setMkldnn))
-        {
-            return false;
-        }
-
-        Marshal.GetDelegateForFunctionPointer<SetUserEnabled>(setMkldnn)(context, mkldnn);
-        if (TryExport("_ZN2at7Context20setUserEnabledNNPACKEb", out var setNnpack))
-        {
-            Marshal.GetDelegateForFunctionPointer<SetUserEnabled>(setNnpack)(context, nnpack);
-        }
-
-        return true;
-    }
-
-    private static IntPtr Context() =>
-        TryExport("_ZN2at13globalContextEv", out var globalContext) ? Marshal.GetDelegateForFunctionPointer<GlobalContext>(globalContext)() : IntPtr.Zero;
-
-    private static bool TryExport(string name, out IntPtr address)
-    {
-        address = IntPtr.Zero;
-        return Library.Value != IntPtr.Zero && NativeLibrary.TryGetExport(Library.Value, name, out address);
-    }
-
-    /// <summary>libtorch_cpu, already loaded by TorchSharp; found once.</summary>
-    private static IntPtr LoadLibtorch() =>
-        NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var library) ||
-        NativeLibrary.TryLoad("libtorch_cpu", typeof(torch).Assembly, null, out library)
-            ? library
-            : IntPtr.Zero;
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate IntPtr GlobalContext();
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate void SetUserEnabled(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    [return: MarshalAs(UnmanagedType.U1)]
-    private delegate bool GetUserEnabled(IntPtr context);
+    private static bool Switch(bool mkldnn, bool nnpack) => TorchSharpInternals.SetBackendFlags(mkldnn, nnpack);
 
     private sealed class Scope : IDisposable
     {

@@ -27,6 +27,24 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
     }
 
     [Fact]
+    public void OptionsBindToTheSettingsByNameAndShowTheDefaultsWrittenThere()
+    {
+        Assert.Equal("InputNpy", SettingsBinder.PropertyName("--input-npy"));
+        var resize = CliOptions.OptionalInt("--resize", "The shorter side.", minimum: 1);
+        var colormap = new System.CommandLine.Option<string>("--colormap") { Description = "The colour map." };
+        var command = new System.CommandLine.Command("explain");
+        SettingsBinder.Add<ExplainSettings>(command, resize, colormap);
+        Assert.Equal($"The shorter side. Default: {Imaging.ImagePreprocessor.ImageNet.ResizeTo}.", resize.Description);
+        Assert.Equal($"The colour map. Default: {Imaging.Colormap.Jet.Name}.", colormap.Description);
+
+        var given = SettingsBinder.Bind<ExplainSettings>(command.Parse(["--resize", "300"]));
+        Assert.Equal((300, Imaging.Colormap.Jet.Name), (given.Resize, given.Colormap));
+        var unset = SettingsBinder.Bind<ExplainSettings>(command.Parse([]));
+        Assert.Equal(new ExplainSettings(), unset);
+        Assert.Throws<InvalidOperationException>(() => SettingsBinder.Add<ExplainSettings>(new System.CommandLine.Command("x"), new System.CommandLine.Option<int>("--no-such-setting")));
+    }
+
+    [Fact]
     public void ExplainsAFolderAndWritesPicturesSummariesAndArrays()
     {
         var (weights, images, model) = Setup();
@@ -108,7 +126,7 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         // The arrays are the runtime's.
         model.eval();
         var explainer = new CamExplainer(model, model.Layer4);
-        using var expected = explainer.Explain(batch, [CamSdk.Methods.CamMethod.GradCamPlusPlus, CamSdk.Methods.CamMethod.ScoreCam, CamSdk.Methods.CamMethod.Cam(model.Classifier)], Targets.CamTarget.Class(1));
+        using var expected = explainer.Explain(batch, [CamSdk.Methods.CamMethods.GradCamPlusPlus, CamSdk.Methods.CamMethods.ScoreCam, new CamSdk.Methods.Cam(model.Classifier)], Targets.CamTarget.Class(1));
         foreach (var (name, result) in new[] { ("gradcam++", expected[0]), ("scorecam", expected[1]), ("cam", expected[2]) })
         {
             using var saved = Npy.Read(Path.Combine(output, $"one.{name}.heatmap.npy"));
@@ -140,7 +158,7 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
 
     [Theory]
     [InlineData("--arch", "resnet19", "Unknown architecture 'resnet19'. Valid choices: resnet18, resnet34, resnet50, vgg16.")]
-    [InlineData("--layer", "layer5", "Unknown layer 'layer5' for resnet18. Valid choices: layer4, layer3, layer2, layer1")]
+    [InlineData("--layer", "layer5", "Unknown layer 'layer5' for resnet18. Valid choices: layer1, layer2, layer3, layer4 (the default)")]
     [InlineData("--method", "gradcam,scorcam", "Unknown method 'scorcam'. Valid choices: gradcam, gradcam++, xgradcam, hirescam, gradcamelementwise, layercam, eigencam, eigengradcam, scorecam, ablationcam, cam, guided-backprop, guided-gradcam")]
     [InlineData("--batch-size", "0", "--batch-size must be at least 1 (got 0).")]
     [InlineData("--class", "3", "Class 3 is out of range: resnet18 with these weights has 3 classes, so valid classes are 0 to 2.")]

@@ -1,3 +1,4 @@
+using CamSdk.Guided;
 using System.Text.Json.Nodes;
 using CamSdk.Evaluation;
 using CamSdk.Methods;
@@ -52,7 +53,7 @@ public sealed class CheckIsolationTests
         }
 
         using var images = randn(3, 3, 16, 16);
-        var result = SanityCheck.Run(model, model.conv3, images, [CamMethod.GradCam, CamMethod.EigenCam], new SanityCheckOptions { CreateModel = () => new HeadDependentGuidanceNet() });
+        var result = SanityCheck.Run(model, model.conv3, images, [CamMethods.GradCam, CamMethods.EigenCam], new SanityCheckOptions { CreateModel = () => new HeadDependentGuidanceNet() });
 
         var layers = result.Layers;
         Assert.Equal(["fc", "conv3", "conv2", "conv1"], layers);
@@ -60,14 +61,14 @@ public sealed class CheckIsolationTests
         {
             // Guided Backpropagation fails exactly where the head is random: every cascading step, and the head's own independent step.
             var headRandom = step.Randomization == SanityRandomization.Cascading || step.Layer == "fc";
-            foreach (var key in new[] { ExplanationEvaluator.GuidedBackpropagationKey, ExplanationEvaluator.GuidedGradCamKey })
+            foreach (var key in new[] { GuidedBackpropagation.Key, GuidedBackpropagation.GuidedGradCamKey })
             {
                 var similarity = step.Similarity[key];
                 Assert.Equal(headRandom, similarity.Failure is not null);
                 Assert.Equal(headRandom, double.IsNaN(similarity.SpearmanAbsolute));
             }
 
-            Assert.Contains("apply ReLUs functionally", step.Similarity[ExplanationEvaluator.GuidedBackpropagationKey].Failure ?? "apply ReLUs functionally");
+            Assert.Contains("apply ReLUs functionally", step.Similarity[GuidedBackpropagation.Key].Failure ?? "apply ReLUs functionally");
             foreach (var key in new[] { "gradcam", "eigencam" })
             {
                 Assert.Null(step.Similarity[key].Failure);
@@ -77,15 +78,15 @@ public sealed class CheckIsolationTests
 
         var verdicts = result.Verdicts.ToDictionary(v => v.Method);
         Assert.Null(verdicts["gradcam"].Failure);
-        Assert.NotNull(verdicts[ExplanationEvaluator.GuidedBackpropagationKey].Failure);
-        Assert.False(verdicts[ExplanationEvaluator.GuidedBackpropagationKey].Passes);
-        Assert.Contains("could not be checked", verdicts[ExplanationEvaluator.GuidedBackpropagationKey].Text);
+        Assert.NotNull(verdicts[GuidedBackpropagation.Key].Failure);
+        Assert.False(verdicts[GuidedBackpropagation.Key].Passes);
+        Assert.Contains("could not be checked", verdicts[GuidedBackpropagation.Key].Text);
 
         // The report says which method failed at which step, and keeps every other figure.
         var report = MinimalReport() with { Sanity = result };
         var problems = report.Problems;
         Assert.Equal(2 * (layers.Count + 1), problems.Count);
-        Assert.Contains(problems, p => p.Section == "sanity" && p.Method == ExplanationEvaluator.GuidedBackpropagationKey && p.Step == "cascading, depth 1 (fc)");
+        Assert.Contains(problems, p => p.Section == "sanity" && p.Method == GuidedBackpropagation.Key && p.Step == "cascading, depth 1 (fc)");
         Assert.Contains(problems, p => p.Step == "independent, depth 1 (fc)");
         Assert.DoesNotContain(problems, p => p.Step == "independent, depth 2 (conv3)");
         var html = report.ToHtml();
@@ -119,7 +120,7 @@ public sealed class CheckIsolationTests
         var methods = new[]
         {
             new MethodLocalization("gradcam", 0.25, 0.25, 0.75, 4),
-            new MethodLocalization("scorecam", double.NaN, double.NaN, double.NaN, 4) { Failure = "out of memory" },
+            new MethodLocalization("scorecam", double.NaN, double.NaN, double.NaN, 4) { Failure = "out of memory", Name = "ScoreCAM" },
         };
         var report = MinimalReport() with { Localization = new LocalizationEvaluation(methods, 1.0, 4, (10, 10), [], [], 0) };
         var json = JsonNode.Parse(report.ToMetricsJson())!["localization"]!["methods"]!;

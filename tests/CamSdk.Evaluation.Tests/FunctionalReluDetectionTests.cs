@@ -148,7 +148,7 @@ public sealed class FunctionalReluDetectionTests
             manual_seed(seed);
             var (model, layer, create) = Model(name);
             using var images = name == "shapesnet" ? ShapesChecks.HeldOutBatch(new ShapesTrainingOptions(), 2) : randn(2, 3, 64, 64);
-            var result = SanityCheck.Run(model, layer, images, [CamMethod.GradCam], new SanityCheckOptions { CreateModel = create, Independent = false, Seed = seed, Blocks = name != "shapesnet" });
+            var result = SanityCheck.Run(model, layer, images, [CamMethods.GradCam], new SanityCheckOptions { CreateModel = create, Independent = false, Seed = seed, Blocks = name != "shapesnet" });
             Assert.True(result.Steps.Count >= 4);
             foreach (var step in result.Steps)
             {

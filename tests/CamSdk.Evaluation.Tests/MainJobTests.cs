@@ -1,3 +1,4 @@
+using CamSdk.Guided;
 using System.Text.Json;
 using CamSdk.Evaluation;
 using CamSdk.Models;
@@ -187,8 +188,8 @@ public sealed class MainJobTests(TinyMainJob job)
     {
         var model = job.Trained.Model;
         var methods = ShapesEvaluation.Methods(model);
-        Assert.Throws<ArgumentException>(() => new ExplanationEvaluator(model, model.Layer4, methods, Imaging.ImagePreprocessor.ImageNet));
-        var evaluator = new ExplanationEvaluator(model, model.Layer4, methods, ShapesNet.Preprocessor);
+        Assert.Throws<ArgumentException>(() => new LocalizationEvaluator(model, model.Layer4, methods, Imaging.ImagePreprocessor.ImageNet));
+        var evaluator = new LocalizationEvaluator(model, model.Layer4, methods, ShapesNet.Preprocessor);
         var single = ShapesEvaluation.SingleObjectImages(new SyntheticShapes(2017, 64), 2);
         var error = Assert.Throws<ArgumentException>(() => evaluator.EvaluateDiscrimination(single));
         Assert.Contains("needs 2 per image", error.Message);

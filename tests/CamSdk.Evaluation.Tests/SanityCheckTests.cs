@@ -50,7 +50,7 @@ public sealed class SanityCheckTests
         model.fc.bias!.requires_grad = false;
         var before = Snapshot(model);
         var options = new SanityCheckOptions { CreateModel = () => new SmallCnn(classes: 3), BatchSize = 4 };
-        var result = SanityCheck.Run(model, model.features, images, [CamMethod.GradCam, CamMethod.EigenCam], options);
+        var result = SanityCheck.Run(model, model.features, images, [CamMethods.GradCam, CamMethods.EigenCam], options);
         AssertSame(before, model);
 
         // Top-down order follows the forward pass: fc, conv2, bn1, conv1.
@@ -91,7 +91,7 @@ public sealed class SanityCheckTests
         using var _ = model;
         using var __ = images;
         var before = Snapshot(model);
-        var result = SanityCheck.CompareLabels(model, model.features, model, model.features, images, [CamMethod.GradCam]);
+        var result = SanityCheck.CompareLabels(model, model.features, model, model.features, images, [CamMethods.GradCam]);
         AssertSame(before, model);
         var step = Assert.Single(result.Steps);
         Assert.Equal(SanityRandomization.Labels, step.Randomization);
@@ -114,17 +114,17 @@ public sealed class SanityCheckTests
         using var __ = images;
         var before = Snapshot(model);
         var wrong = new SanityCheckOptions { CreateModel = () => new SmallCnn(classes: 4) };
-        var error = Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [CamMethod.GradCam], wrong));
+        var error = Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [CamMethods.GradCam], wrong));
         Assert.Contains("same architecture", error.Message);
         AssertSame(before, model);
 
         // SmallCnn has no parameterless constructor: say how to give a factory.
-        Assert.Contains("factory", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [CamMethod.GradCam])).Message);
+        Assert.Contains("factory", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [CamMethods.GradCam])).Message);
         using var other = new SmallCnn(classes: 3);
-        Assert.Contains("not a module of the model", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, other.features, images, [CamMethod.GradCam], wrong)).Message);
-        Assert.Contains("11 × 11", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, rand(1, 3, 8, 8), [CamMethod.GradCam], wrong)).Message);
+        Assert.Contains("not a module of the model", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, other.features, images, [CamMethods.GradCam], wrong)).Message);
+        Assert.Contains("11 × 11", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, rand(1, 3, 8, 8), [CamMethods.GradCam], wrong)).Message);
         var right = new SanityCheckOptions { CreateModel = () => new SmallCnn(classes: 3) };
-        Assert.Contains("CAM is bound to one model's classifier", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [CamMethod.Cam(model.fc)], right)).Message);
+        Assert.Contains("CAM is bound to one model's classifier", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [new Cam(model.fc)], right)).Message);
         AssertSame(before, model);
     }
 
@@ -138,7 +138,7 @@ public sealed class SanityCheckTests
         model.fc.weight!.requires_grad = false;
         var before = Snapshot(model);
         var pictures = Enumerable.Range(0, 2).Select(i => RgbImage.FromTensor(images[i])).ToArray();
-        var evaluator = new FaithfulnessEvaluator(model, model.features, [CamMethod.GradCam], new ImagePreprocessor()) { Step = 96, Percentiles = [50] };
+        var evaluator = new FaithfulnessEvaluator(model, model.features, [CamMethods.GradCam], new ImagePreprocessor()) { Step = 96, Percentiles = [50] };
         var result = evaluator.Evaluate(pictures);
         AssertSame(before, model);
         Assert.Equal(["gradcam", "guided-backprop", "guided-gradcam"], result.Methods.Select(m => m.Method));

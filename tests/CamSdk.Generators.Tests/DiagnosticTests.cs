@@ -278,6 +278,27 @@ public sealed class DiagnosticTests
         """, "[ClassHead(0)] must give a positive number of classes");
 
     [Fact]
+    public void CAM020_LayerRequired() => AssertReports("CAM020", DiagnosticSeverity.Error, $$"""
+        [ClassHead(2)]
+        public partial class PairNet : nn.Module<Tensor, Tensor>
+        {
+            [ExplainLayer] private readonly Conv2d stem = nn.Conv2d(3, 4, 3);
+            [ExplainLayer] private readonly Conv2d block = nn.Conv2d(4, 4, 3);
+            public PairNet() : base("pair") { }
+        {{Body}}
+        }
+
+        public static class Use
+        {
+            public static void Run(PairNet net, Tensor image)
+            {
+                net.Explain(image, 1, PairNet.Layers.Block).Dispose();  // a layer: fine
+                [|net.ExplainPredicted(image)|].Dispose();
+            }
+        }
+        """, "'PairNet' has 2 explainable layers and none is the default: pass the layer to explain (layer: PairNet.Layers.Stem)");
+
+    [Fact]
     public void ValidModelHasNoDiagnostic() => Assert.Empty(Harness.Diagnose(ShapeNet));
 
     [Fact]

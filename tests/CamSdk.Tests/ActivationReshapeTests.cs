@@ -29,7 +29,7 @@ public sealed class ActivationReshapeTests
         var model = new SmallCnn(classes: 4);
         var channelsLast = new ChannelsLastNet(model);
         using var input = randn(2, 3, 12, 12);
-        CamMethod[] methods = [CamMethod.GradCam, CamMethod.HiResCam, CamMethod.AblationCam];
+        CamMethod[] methods = [CamMethods.GradCam, CamMethods.HiResCam, CamMethods.AblationCam];
         using var expected = new CamExplainer(model, model.features).Explain(input, methods, Targets.CamTarget.Classes([1, 2]));
         using var actual = new CamExplainer(channelsLast, channelsLast.features, new ExplainerOptions { Reshape = ActivationReshape.ChannelsLast })
             .Explain(input, methods, Targets.CamTarget.Classes([1, 2]));

@@ -131,7 +131,7 @@ public sealed class BadInputTests
     {
         using var input = randn(2, 3, 8, 8);
         var error = Assert.Throws<CamTargetException>(() => _explainer.Explain(input, CamTarget.Score(o => o.sum(), "total")));
-        Assert.Contains("total returned a tensor of shape []", error.Message);
+        Assert.Contains("The target (total) returned a tensor of shape []", error.Message);
         Assert.Contains("shape [2]", error.Message);
     }
 

@@ -30,7 +30,7 @@ public sealed class CamFamilyTests
     public void ChannelWeightMethodsGiveTheirClosedForms(int c)
     {
         var (model, input) = GapNet();
-        CamMethod[] methods = [CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.XGradCam, CamMethod.AblationCam, CamMethod.Cam(model.fc)];
+        CamMethod[] methods = [CamMethods.GradCam, CamMethods.GradCamPlusPlus, CamMethods.XGradCam, CamMethods.AblationCam, new Cam(model.fc)];
         using var results = new CamExplainer(model, model.features).Explain(input, methods, CamTarget.Class(c));
 
         var g = new[] { Weights[c, 0] / 9, Weights[c, 1] / 9 };
@@ -61,7 +61,7 @@ public sealed class CamFamilyTests
     {
         var (model, input) = GapNet();
         using var results = new CamExplainer(model, model.features).Explain(
-            input, [CamMethod.HiResCam, CamMethod.GradCamElementWise, CamMethod.LayerCam], CamTarget.Class(c));
+            input, [CamMethods.HiResCam, CamMethods.GradCamElementWise, CamMethods.LayerCam], CamTarget.Class(c));
 
         var g = new[] { Weights[c, 0] / 9, Weights[c, 1] / 9 };
         AssertRaw(results["HiResCAM"], i => Math.Max(g[0] * Channels[0][i] + g[1] * Channels[1][i], 0));
@@ -73,7 +73,7 @@ public sealed class CamFamilyTests
     public void ScoreCamWeightsAreTheSoftmaxOfTheMaskedInputsScores()
     {
         var (model, input) = GapNet();
-        using var result = new CamExplainer(model, model.features, new ExplainerOptions { Method = CamMethod.ScoreCam }).Explain(input, classIndex: 0);
+        using var result = new CamExplainer(model, model.features, new ExplainerOptions { Method = CamMethods.ScoreCam }).Explain(input, classIndex: 0);
 
         // The layer is the input, so channel k's mask is A^k min-max scaled (upsampling 3×3 to 3×3 is the identity),
         // and the masked input's score is Σ_j W_0j · mean(A^j ⊙ M^k) + 0.25.
@@ -96,7 +96,7 @@ public sealed class CamFamilyTests
         var (a, b) = (new[] { 0.6, -0.8 }, new[] { 3.0, 5.0 });
         var model = new IdentityGapNet(Weights);
         using var input = tensor(a.SelectMany((ak, k) => pattern.Select(p => ak * p + b[k])).ToArray(), dtype: float64).reshape(1, 2, 3, 3);
-        using var result = new CamExplainer(model, model.features, new ExplainerOptions { Method = CamMethod.EigenCam }).Explain(input, classIndex: 0);
+        using var result = new CamExplainer(model, model.features, new ExplainerOptions { Method = CamMethods.EigenCam }).Explain(input, classIndex: 0);
 
         var mean = pattern.Average();
         // P − mean has its larger extreme at +6 − mean (positive), so that sign is kept; ‖a‖ = 1.
@@ -114,7 +114,7 @@ public sealed class CamFamilyTests
         }
 
         using var input = randn(3, 3, 16, 16);
-        using var results = new CamExplainer(model, model.features).Explain(input, [CamMethod.GradCam, CamMethod.Cam(model.fc)], CamTarget.Classes([3, 1, 4]));
+        using var results = new CamExplainer(model, model.features).Explain(input, [CamMethods.GradCam, new Cam(model.fc)], CamTarget.Classes([3, 1, 4]));
         Assert.True(results["GradCAM"].RawMaps.max().item<float>() > 0, "the test must compare a non-trivial map");
         Assert.True(Tensors.MaxAbsDifference(results["GradCAM"].Heatmaps, results["CAM"].Heatmaps) < 1e-5);
         // Raw maps differ by the pooling's 1/(h·w) = 1/64.
@@ -127,7 +127,7 @@ public sealed class CamFamilyTests
         manual_seed(31);
         var model = new SmallCnn(classes: 4);
         using var input = randn(2, 3, 12, 12);
-        CamMethod[] methods = [CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.HiResCam, CamMethod.LayerCam, CamMethod.EigenGradCam, CamMethod.EigenCam, new ScoreCam { BatchSize = 5 }, CamMethod.AblationCam];
+        CamMethod[] methods = [CamMethods.GradCam, CamMethods.GradCamPlusPlus, CamMethods.HiResCam, CamMethods.LayerCam, CamMethods.EigenGradCam, CamMethods.EigenCam, new ScoreCam { BatchSize = 5 }, CamMethods.AblationCam];
         var explainer = new CamExplainer(model, model.features);
         using var together = explainer.Explain(input, methods, CamTarget.Classes([2, 0]));
 
@@ -155,14 +155,14 @@ public sealed class CamFamilyTests
         });
         var explainer = new CamExplainer(model, model.features);
 
-        using (explainer.Explain(input, [CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.XGradCam, CamMethod.HiResCam, CamMethod.GradCamElementWise, CamMethod.LayerCam, CamMethod.EigenCam, CamMethod.EigenGradCam, CamMethod.Cam(model.fc)]))
+        using (explainer.Explain(input, [CamMethods.GradCam, CamMethods.GradCamPlusPlus, CamMethods.XGradCam, CamMethods.HiResCam, CamMethods.GradCamElementWise, CamMethods.LayerCam, CamMethods.EigenCam, CamMethods.EigenGradCam, new Cam(model.fc)]))
         {
             Assert.Equal(1, forwards);
         }
 
         // Score-CAM adds one pass per batch of masked inputs: 2 images × 16 channels in batches of 5 = 2 × 4.
         forwards = 0;
-        using (explainer.Explain(input, [CamMethod.GradCam, new ScoreCam { BatchSize = 5 }]))
+        using (explainer.Explain(input, [CamMethods.GradCam, new ScoreCam { BatchSize = 5 }]))
         {
             Assert.Equal(1 + 8, forwards);
         }
@@ -177,13 +177,13 @@ public sealed class CamFamilyTests
         var model = new SmallCnn(classes: 4);
         using var input = randn(1, 3, 12, 12);
         var probe = new GradientProbe();
-        using (new CamExplainer(model, model.features).Explain(input, [CamMethod.EigenCam, probe]))
+        using (new CamExplainer(model, model.features).Explain(input, [CamMethods.EigenCam, probe]))
         {
             Assert.False(probe.SawGradients);
         }
 
         var withGradCam = new GradientProbe();
-        using (new CamExplainer(model, model.features).Explain(input, [CamMethod.GradCam, withGradCam]))
+        using (new CamExplainer(model, model.features).Explain(input, [CamMethods.GradCam, withGradCam]))
         {
             Assert.True(withGradCam.SawGradients);
         }
@@ -196,14 +196,14 @@ public sealed class CamFamilyTests
         var model = new SmallCnn(classes: 4);
         using var input = randn(1, 3, 12, 12);
         var explainer = new CamExplainer(model, model.features);
-        using (var results = explainer.Explain(input, [CamMethod.LayerCam, CamMethod.GradCam]))
+        using (var results = explainer.Explain(input, [CamMethods.LayerCam, CamMethods.GradCam]))
         {
             Assert.Equal(["LayerCAM", "GradCAM"], results.Select(r => r.Method));
             Assert.Same(results[1], results["gradcam"]);
             Assert.Contains("LayerCAM, GradCAM", Assert.Throws<KeyNotFoundException>(() => results["ScoreCAM"]).Message);
         }
 
-        var error = Assert.Throws<ArgumentException>(() => explainer.Explain(input, [CamMethod.ScoreCam, ScoreCam.Paper]));
+        var error = Assert.Throws<ArgumentException>(() => explainer.Explain(input, [CamMethods.ScoreCam, ScoreCam.Paper]));
         Assert.Contains("ScoreCAM", error.Message);
     }
 

@@ -96,7 +96,7 @@ public sealed class ConcurrencyTests
         var guided = new GuidedBackpropagation(model);
         for (var i = 0; i < 25; i++)
         {
-            using (explainer.Explain(input, [Methods.CamMethod.GradCam, Methods.CamMethod.LayerCam, Methods.CamMethod.AblationCam], CamTarget.Class(1)))
+            using (explainer.Explain(input, [Methods.CamMethods.GradCam, Methods.CamMethods.LayerCam, Methods.CamMethods.AblationCam], CamTarget.Class(1)))
             {
             }
 

@@ -32,4 +32,24 @@ public sealed class NativeBackendTests
         var y = model.call(x);
         return autograd.grad([(y * y).sum()], [x])[0].MoveToOuterDisposeScope();
     }
+
+    [Fact]
+    public void WhatCamSdkReachesInsideTorchSharpAndLibtorchIsAllThere()
+    {
+        // Fails with the missing pieces named, on a TorchSharp other than the one CamSdk was written for.
+        Assert.Empty(Internal.TorchSharpInternals.Problems());
+        var flags = Internal.TorchSharpInternals.BackendFlags();
+        var before = NativeBackend.OneDnnEnabled;
+        try
+        {
+            NativeBackend.OneDnnEnabled = !before;
+            Assert.Equal(!before, Internal.TorchSharpInternals.BackendFlags().Mkldnn);
+        }
+        finally
+        {
+            NativeBackend.OneDnnEnabled = before;
+        }
+
+        Assert.Equal(flags, Internal.TorchSharpInternals.BackendFlags());
+    }
 }

@@ -27,8 +27,8 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
         var (model, input, target) = Cnn();
         CamMethod[] methods =
         [
-            CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.XGradCam, CamMethod.HiResCam, CamMethod.GradCamElementWise,
-            CamMethod.LayerCam, CamMethod.EigenCam, CamMethod.EigenGradCam, new ScoreCam { BatchSize = 3 }, new AblationCam { BatchSize = 3 },
+            CamMethods.GradCam, CamMethods.GradCamPlusPlus, CamMethods.XGradCam, CamMethods.HiResCam, CamMethods.GradCamElementWise,
+            CamMethods.LayerCam, CamMethods.EigenCam, CamMethods.EigenGradCam, new ScoreCam { BatchSize = 3 }, new AblationCam { BatchSize = 3 },
         ];
         using var results = new CamExplainer(model, model.Feature(5)).Explain(input, methods, target);
 
@@ -43,7 +43,7 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
     public void LayerCamOnTheFirstConvolutionEqualsPytorchGradCam()
     {
         var (model, input, target) = Cnn();
-        using var result = new CamExplainer(model, model.Feature(0), new ExplainerOptions { Method = CamMethod.LayerCam }).Explain(input, target);
+        using var result = new CamExplainer(model, model.Feature(0), new ExplainerOptions { Method = CamMethods.LayerCam }).Explain(input, target);
         AssertAgrees("cnn", "LayerCAM@features.0", result.Heatmaps);
     }
 
@@ -72,7 +72,7 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
         var (model, input, target) = Cnn();
         using var result = new CamExplainer(model, model.Feature(5), new ExplainerOptions { Method = ScoreCam.Paper }).Explain(input, target);
         AssertAgrees("cnn", "ScoreCAM(paper)", result.Heatmaps);
-        using var pytorchGradCam = new CamExplainer(model, model.Feature(5), new ExplainerOptions { Method = CamMethod.ScoreCam }).Explain(input, target);
+        using var pytorchGradCam = new CamExplainer(model, model.Feature(5), new ExplainerOptions { Method = CamMethods.ScoreCam }).Explain(input, target);
         Assert.True(Tensors.MaxAbsDifference(result.Heatmaps, pytorchGradCam.Heatmaps) > 1e-3, "the paper's variant must differ from pytorch-grad-cam's here");
     }
 
@@ -84,7 +84,7 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
         model.eval();
         using var input = Tensor("vit", "input", [2, 3, 16, 16]);
         var target = CamTarget.Classes(Targets("vit"));
-        CamMethod[] methods = [CamMethod.GradCam, CamMethod.HiResCam, CamMethod.EigenCam, new ScoreCam { BatchSize = 4 }, new AblationCam { BatchSize = 4 }];
+        CamMethod[] methods = [CamMethods.GradCam, CamMethods.HiResCam, CamMethods.EigenCam, new ScoreCam { BatchSize = 4 }, new AblationCam { BatchSize = 4 }];
         var options = new ExplainerOptions { Reshape = ActivationReshape.Tokens(4, 4) };
         using var results = new CamExplainer(model, model.block1, options).Explain(input, methods, target);
 

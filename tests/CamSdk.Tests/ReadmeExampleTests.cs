@@ -25,9 +25,9 @@ public sealed class ReadmeExampleTests
         using var margin = explainer.Explain(batch, CamTarget.Score(o => o.log_softmax(1).select(1, 2) - o.log_softmax(1).select(1, 0)));
         using var guided = explainer.ExplainGuided(batch);                     // Guided Grad-CAM: .GuidedGradCam, .GuidedBackpropagation, .Cam
         using var gb = new GuidedBackpropagation(model).Explain(batch);        // Guided Backpropagation alone: .Gradients (N×C×H×W)
-        using var family = explainer.Explain(batch, [CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.ScoreCam]); // one pass
-        var scoreCam = family["ScoreCAM"].Heatmaps;                            // or family[CamMethod.ScoreCam], family[2]
-        var smooth = new CamExplainer(model, layer, new ExplainerOptions { Method = CamMethod.LayerCam, EigenSmooth = true, AugmentationSmooth = true });
+        using var family = explainer.Explain(batch, [CamMethods.GradCam, CamMethods.GradCamPlusPlus, CamMethods.ScoreCam]); // one pass
+        var scoreCam = family["ScoreCAM"].Heatmaps;                            // or family[CamMethods.ScoreCam], family[2]
+        var smooth = new CamExplainer(model, layer, new ExplainerOptions { Method = CamMethods.LayerCam, EigenSmooth = true, AugmentationSmooth = true });
         var twoLayers = new CamExplainer(model, [layer, otherLayer]);          // combined as pytorch-grad-cam combines layers
 
         var named = new CamExplainer(model, layer, new ExplainerOptions
@@ -45,7 +45,7 @@ public sealed class ReadmeExampleTests
         using var named1 = named.Explain(batch, 1);
         Assert.Equal(["square", "square", "square"], named1.ClassLabels!);
         Assert.Equal(new long[] { 3, 16, 16 }, scoreCam.shape);
-        Assert.Same(family[2], family[CamMethod.ScoreCam]);
+        Assert.Same(family[2], family[CamMethods.ScoreCam]);
         using var smoothed = smooth.Explain(batch, 1);
         using var combined = twoLayers.Explain(batch, 1);
         Assert.Equal("LayerCAM", smoothed.Method);

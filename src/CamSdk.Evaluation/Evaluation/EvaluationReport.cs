@@ -56,6 +56,9 @@ public sealed record EvaluationReport
     /// </summary>
     public IReadOnlyList<EvaluationProblem> Problems => ReportChecks.Problems(this);
 
+    /// <summary>Every method's name in reports, by key, as the report's sections carry them; a key names itself when absent.</summary>
+    public IReadOnlyDictionary<string, string> MethodNames => ReportChecks.MethodNames(this);
+
     /// <summary>Further facts to show and record, in order (e.g. the machine, the wall time).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Facts { get; init; } = [];
 

@@ -8,4 +8,8 @@ namespace CamSdk.Evaluation;
 /// <param name="Map">The map at the image's resolution, [row, column]; in [0, 1] for the CAM family, the per-pixel saliency for gradient methods.</param>
 /// <param name="Box">The box around the map's largest segment above 15% of its maximum, or null.</param>
 /// <param name="Picture">For gradient methods, their colour picture (normalised gradients); null for the CAM family, whose picture is an overlay of <paramref name="Map"/>.</param>
-public sealed record ExplainedMap(string Method, float[,] Map, BoundingBox? Box, RgbImage? Picture);
+public sealed record ExplainedMap(string Method, float[,] Map, BoundingBox? Box, RgbImage? Picture)
+{
+    /// <summary>The method's name in reports; its key when not given.</summary>
+    public string Name { get; init; } = Method;
+}

@@ -22,7 +22,7 @@ namespace CamSdk.Evaluation;
 public sealed class FaithfulnessEvaluator
 {
     private readonly nn.Module<Tensor, Tensor> _model;
-    private readonly FamilyExplainer _family;
+    private readonly FamilyMaps _family;
     private readonly ImagePreprocessor _preprocessor;
 
     /// <summary>Creates an evaluator.</summary>
@@ -44,7 +44,7 @@ public sealed class FaithfulnessEvaluator
 
         _model = model;
         _preprocessor = preprocessor;
-        _family = new FamilyExplainer(model, layer, methods, includeGuided);
+        _family = new FamilyMaps(model, layer, methods, includeGuided);
     }
 
     /// <summary>Images explained per batch. Default 16.</summary>
@@ -135,7 +135,7 @@ public sealed class FaithfulnessEvaluator
             if (failed.TryGetValue(key, out var reason))
             {
                 var none = new FaithfulnessCurve([], [], double.NaN, []);
-                return new MethodFaithfulness(key, none, none, double.NaN, double.NaN, double.NaN, [], [], double.NaN) { Failure = reason };
+                return new MethodFaithfulness(key, none, none, double.NaN, double.NaN, double.NaN, [], [], double.NaN) { Failure = reason, Name = _family.Names[key] };
             }
 
             var p = parts[m];
@@ -159,7 +159,7 @@ public sealed class FaithfulnessEvaluator
                 changes.Average(c => c > 0 ? 1.0 : 0.0),
                 [.. Percentiles.Select((_, k) => Weighted(x => x.Road.MostRelevantFirst[k]))],
                 [.. Percentiles.Select((_, k) => Weighted(x => x.Road.LeastRelevantFirst[k]))],
-                p.SelectMany(x => x.Road.Combined).Average());
+                p.SelectMany(x => x.Road.Combined).Average()) { Name = _family.Names[key] };
         }).ToArray();
         var settings = string.Create(
             CultureInfo.InvariantCulture,

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 
 namespace CamSdk.Evaluation;
 
-/// <summary>What <see cref="ExplanationEvaluator.EvaluateLocalization"/> measured on one-object images.</summary>
+/// <summary>What <see cref="LocalizationEvaluator.EvaluateLocalization"/> measured on one-object images.</summary>
 /// <param name="Methods">Each method's figures: the CAM family in the evaluator's order, then Guided Backpropagation, Guided Grad-CAM and the centred-box baseline.</param>
 /// <param name="Accuracy">The model's top-1 classification accuracy on the images.</param>
 /// <param name="Images">How many images were evaluated.</param>

@@ -25,4 +25,7 @@ public sealed record MethodFaithfulness(
 {
     /// <summary>Why the method could not be computed on these images (its figures are then NaN), or null.</summary>
     public string? Failure { get; init; }
+
+    /// <summary>The method's name in reports; its key when not given.</summary>
+    public string Name { get; init; } = Method;
 }

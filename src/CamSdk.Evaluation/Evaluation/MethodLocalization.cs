@@ -10,4 +10,7 @@ public sealed record MethodLocalization(string Method, double Top1Error, double 
 {
     /// <summary>Why the method could not be computed on these images (its figures are then NaN), or null.</summary>
     public string? Failure { get; init; }
+
+    /// <summary>The method's name in reports (e.g. <c>GradCAM</c>, <c>Guided Backprop</c>); its key when not given.</summary>
+    public string Name { get; init; } = Method;
 }

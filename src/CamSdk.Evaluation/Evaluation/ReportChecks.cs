@@ -12,6 +12,23 @@ namespace CamSdk.Evaluation;
 /// <summary>The report's "can I trust this map?" sections: sanity checks, faithfulness and the shortcut study, as HTML and JSON.</summary>
 internal static class ReportChecks
 {
+    /// <summary>The names the report's sections give their methods, by key.</summary>
+    internal static IReadOnlyDictionary<string, string> MethodNames(EvaluationReport report)
+    {
+        var names = new Dictionary<string, string>();
+        foreach (var (key, name) in report.Localization.Methods.Select(m => (m.Method, m.Name))
+            .Concat((report.Discrimination?.Methods ?? []).Select(m => (m.Method, m.Name)))
+            .Concat((report.Faithfulness?.Methods ?? []).Select(m => (m.Method, m.Name)))
+            .Concat(report.Sanity?.MethodNames.Select(p => (p.Key, p.Value)) ?? [])
+            .Concat(report.DataRandomization?.Check.MethodNames.Select(p => (p.Key, p.Value)) ?? [])
+            .Concat(report.Shortcut is { } shortcut ? [(shortcut.Method, shortcut.MethodName)] : []))
+        {
+            names.TryAdd(key, name);
+        }
+
+        return names;
+    }
+
     /// <summary>Everything the report could not compute, in the order of its sections.</summary>
     internal static IReadOnlyList<EvaluationProblem> Problems(EvaluationReport report)
     {
@@ -40,6 +57,7 @@ internal static class ReportChecks
     internal static void RenderProblems(StringBuilder html, EvaluationReport report)
     {
         var problems = report.Problems;
+        var names = report.MethodNames;
         if (problems.Count == 0)
         {
             return;
@@ -50,7 +68,7 @@ internal static class ReportChecks
             .Append("</p>\n<ul id=\"problem-list\">\n");
         foreach (var problem in problems)
         {
-            var what = string.Join(", ", new[] { problem.Section, problem.Method is null ? null : Label(problem.Method), problem.Step }.Where(p => p is not null));
+            var what = string.Join(", ", new[] { problem.Section, problem.Method is null ? null : names.GetValueOrDefault(problem.Method, problem.Method), problem.Step }.Where(p => p is not null));
             html.Append("<li class=\"problem\"><b>").Append(Encode(what)).Append("</b>: ").Append(Encode(problem.Reason)).Append("</li>\n");
         }
 
@@ -58,8 +76,8 @@ internal static class ReportChecks
     }
 
     /// <summary>A table row for a method that could not be computed: its name, then the reason across the figures' columns.</summary>
-    internal static void FailedRow(StringBuilder html, string method, int columns, string reason) =>
-        html.Append("<tr class=\"failed\"><td>").Append(Encode(Label(method))).Append("</td><td colspan=\"").Append(columns).Append("\">not computed: ")
+    internal static void FailedRow(StringBuilder html, string name, int columns, string reason) =>
+        html.Append("<tr class=\"failed\"><td>").Append(Encode(name)).Append("</td><td colspan=\"").Append(columns).Append("\">not computed: ")
             .Append(Encode(reason)).Append("</td></tr>\n");
 
     /// <summary>The lowest (or highest) finite value, NaN when there is none.</summary>
@@ -110,7 +128,7 @@ internal static class ReportChecks
             var independent = sanity.Steps.Where(s => s.Randomization == SanityRandomization.Independent).ToArray();
             if (cascading.Length > 0)
             {
-                SimilarityTable(html, "sanity-table", Invariant($"method (all {cascading.Length} layers random, {sanity.Images} images)"), sanity.Methods, cascading[^1]);
+                SimilarityTable(html, "sanity-table", Invariant($"method (all {cascading.Length} layers random, {sanity.Images} images)"), sanity, cascading[^1]);
             }
 
             html.Append("<div class=\"plots\">");
@@ -129,7 +147,7 @@ internal static class ReportChecks
                 for (var m = 0; m < sanity.Methods.Count; m++)
                 {
                     html.Append("<div class=\"row mini\">");
-                    Figure(html, CamPictures.Heatmap(sanity.Original[0][m]), $"{Label(sanity.Methods[m])}: original", []);
+                    Figure(html, CamPictures.Heatmap(sanity.Original[0][m]), $"{sanity.NameOf(sanity.Methods[m])}: original", []);
                     foreach (var step in cascading)
                     {
                         Figure(html, CamPictures.Heatmap(step.Maps[0][m]), $"to {step.Layer}", []);
@@ -145,25 +163,25 @@ internal static class ReportChecks
             var step = data.Check.Steps[0];
             html.Append("<p class=\"note\">").Append(Encode(Invariant($"Data randomisation: {data.Description} It reached {data.TrainingAccuracy:P1} on its shuffled training labels and {data.HeldOutAccuracy:P1} on held-out images with true labels (chance is about {1.0 / Math.Max(1, report.ClassNames.Count):P1}). ",
                     $"Its maps against the main model's, over {data.Check.Images} images:"))).Append("</p>\n");
-            SimilarityTable(html, "labels-table", "method", data.Check.Methods, step);
+            SimilarityTable(html, "labels-table", "method", data.Check, step);
         }
     }
 
     /// <summary>A table of one step's four similarity statistics, a row per method.</summary>
-    private static void SimilarityTable(StringBuilder html, string id, string heading, IReadOnlyList<string> methods, SanityStep step)
+    private static void SimilarityTable(StringBuilder html, string id, string heading, SanityCheckResult check, SanityStep step)
     {
         html.Append("<table class=\"metrics\" id=\"").Append(id).Append("\">\n<thead><tr><th>").Append(Encode(heading))
             .Append("</th><th>rank corr. (abs.)</th><th>rank corr. (signed)</th><th>SSIM</th><th>HOG rank corr.</th></tr></thead>\n<tbody>\n");
-        foreach (var method in methods)
+        foreach (var method in check.Methods)
         {
             var s = step.Similarity[method];
             if (s.Failure is not null)
             {
-                FailedRow(html, method, 4, s.Failure);
+                FailedRow(html, check.NameOf(method), 4, s.Failure);
                 continue;
             }
 
-            html.Append("<tr><td>").Append(Encode(Label(method))).Append("</td>").Append(Number(s.SpearmanAbsolute)).Append(Number(s.Spearman)).Append(Number(s.Ssim)).Append(Number(s.Hog)).Append("</tr>\n");
+            html.Append("<tr><td>").Append(Encode(check.NameOf(method))).Append("</td>").Append(Number(s.SpearmanAbsolute)).Append(Number(s.Spearman)).Append(Number(s.Ssim)).Append(Number(s.Hog)).Append("</tr>\n");
         }
 
         html.Append("</tbody>\n</table>\n");
@@ -180,7 +198,7 @@ internal static class ReportChecks
 
         var cascading = kind == SanityRandomization.Cascading;
         var x = Enumerable.Range(0, steps.Length + (cascading ? 1 : 0)).Select(i => (double)i).ToArray();
-        var series = sanity.Methods.Select(m => (Label(m), (IReadOnlyList<double>)x, (IReadOnlyList<double>)[.. (cascading ? new[] { 1.0 } : []).Concat(steps.Select(s => s.Similarity[m].SpearmanAbsolute))])).ToList();
+        var series = sanity.Methods.Select(m => (sanity.NameOf(m), (IReadOnlyList<double>)x, (IReadOnlyList<double>)[.. (cascading ? new[] { 1.0 } : []).Concat(steps.Select(s => s.Similarity[m].SpearmanAbsolute))])).ToList();
         var ticks = (cascading ? new[] { "original" } : []).Concat(steps.Select(s => s.Layer)).ToList();
         return ReportPlots.Lines(
             cascading ? "Cascading randomisation: rank correlation with the original map, layers randomised from the top down to each" : "Independent randomisation: rank correlation with the original map, each layer randomised alone",
@@ -195,10 +213,10 @@ internal static class ReportChecks
     {
         var methods = faithfulness.Methods.Where(m => m.Failure is null).ToArray();
         byte[] Curves(string name, Func<MethodFaithfulness, FaithfulnessCurve> curve) =>
-            ReportPlots.Lines($"{name} curves (mean over images)", name == "Deletion" ? "fraction of pixels removed" : "fraction of pixels inserted", "class score", [.. methods.Select(m => (Label(m.Method), curve(m).Fractions, curve(m).Scores))]);
+            ReportPlots.Lines($"{name} curves (mean over images)", name == "Deletion" ? "fraction of pixels removed" : "fraction of pixels inserted", "class score", [.. methods.Select(m => (m.Name, curve(m).Fractions, curve(m).Scores))]);
         var percentiles = faithfulness.Percentiles.ToArray();
         byte[] Road(string title, string xLabel, Func<MethodFaithfulness, IReadOnlyList<double>> changes) =>
-            ReportPlots.Lines(title, xLabel, "change in class score", [.. methods.Select(m => (Label(m.Method), (IReadOnlyList<double>)percentiles, changes(m)))]);
+            ReportPlots.Lines(title, xLabel, "change in class score", [.. methods.Select(m => (m.Name, (IReadOnlyList<double>)percentiles, changes(m)))]);
         return (
             Curves("Deletion", m => m.Deletion),
             Curves("Insertion", m => m.Insertion),
@@ -221,13 +239,13 @@ internal static class ReportChecks
         {
             if (m.Failure is not null)
             {
-                FailedRow(html, m.Method, 6, m.Failure);
+                FailedRow(html, m.Name, 6, m.Failure);
                 continue;
             }
 
             // Methods that coincide on this model (e.g. Grad-CAM and CAM after global average pooling) differ in rounding only: all are best.
             static bool Near(double value, double best) => Math.Abs(value - best) < 5e-4;
-            html.Append("<tr><td>").Append(Encode(Label(m.Method))).Append("</td>")
+            html.Append("<tr><td>").Append(Encode(m.Name)).Append("</td>")
                 .Append(Number(m.Deletion.Area, Near(m.Deletion.Area, best.Item1))).Append(Number(m.Insertion.Area, Near(m.Insertion.Area, best.Item2)))
                 .Append(Number(m.ConfidenceChange, Near(m.ConfidenceChange, best.Item3))).Append(Number(m.DropInConfidence, Near(m.DropInConfidence, best.Item4)))
                 .Append(Cell(m.IncreaseInConfidence, Near(m.IncreaseInConfidence, best.Item5))).Append(Number(m.RoadCombined, Near(m.RoadCombined, best.Item6))).Append("</tr>\n");
@@ -246,7 +264,7 @@ internal static class ReportChecks
     {
         html.Append("<h2 id=\"shortcut\">Shortcut detection: a watermark that gives the class away</h2>\n<p class=\"note\">")
             .Append(Encode(Invariant($"As the Grad-CAM paper's bias study (section 6.3): one network was trained on images where 90% carry a small corner watermark coding their class; the other is the main network, trained without watermarks. ",
-                $"On {shortcut.Images} held-out images whose watermark codes their class, {Label(shortcut.Method)}'s share of map mass inside the watermark exposes the shortcut ",
+                $"On {shortcut.Images} held-out images whose watermark codes their class, {shortcut.MethodName}'s share of map mass inside the watermark exposes the shortcut ",
                 $"(the watermark covers {shortcut.RegionShare:P1} of the image: an even map would put that share there). Beside it, the accuracy with the watermark, without it, and with a watermark coding another class.")))
             .Append("</p>\n<table class=\"metrics\" id=\"shortcut-table\">\n<thead><tr><th>model</th><th>mass on watermark</th><th>accuracy, watermark = class</th><th>accuracy, no watermark</th><th>accuracy, watermark ≠ class</th></tr></thead>\n<tbody>\n");
         foreach (var model in shortcut.Models)
@@ -274,7 +292,7 @@ internal static class ReportChecks
         }
 
         html.Append("</tbody>\n</table>\n<div class=\"plots\">");
-        Plot(html, ReportPlots.GroupedBars($"{Label(shortcut.Method)}'s mass on the watermark, per class", "share of map mass", shortcut.ClassNames, [.. shortcut.Models.Select(m => (m.Name, m.MassShareByClass))]), "Mass on the watermark per class and model");
+        Plot(html, ReportPlots.GroupedBars($"{shortcut.MethodName}'s mass on the watermark, per class", "share of map mass", shortcut.ClassNames, [.. shortcut.Models.Select(m => (m.Name, m.MassShareByClass))]), "Mass on the watermark per class and model");
         html.Append("</div>\n<p class=\"note\">Examples: each image with each network's map for its class; the watermark is boxed.</p>\n");
         foreach (var example in shortcut.Gallery)
         {

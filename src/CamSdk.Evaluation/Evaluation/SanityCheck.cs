@@ -91,7 +91,8 @@ public static class SanityCheck
             progress?.Report(new EvaluationProgress(stage, done[stage], stage == "original" ? batches : batches * layers.Count));
         }
 
-        var keys = FamilyExplainer.KeysOf(methods, options.IncludeGuided);
+        var family = new FamilyMaps(model, layer, methods, options.IncludeGuided);
+        var keys = family.Keys;
         var original = ViewsOf(model, layer, images, methods, options, () => Advance("original"), cancellationToken);
         var steps = new List<SanityStep>();
         using var generator = new Generator((ulong)options.Seed);
@@ -116,7 +117,7 @@ public static class SanityCheck
             }
         }
 
-        return new SanityCheckResult(keys, layers, Gallery(original, options.GalleryImages), steps, Verdicts(keys, steps), (int)images.shape[0]);
+        return new SanityCheckResult(keys, layers, Gallery(original, options.GalleryImages), steps, Verdicts(keys, family.Names, steps), (int)images.shape[0]) { MethodNames = family.Names };
     }
 
     /// <summary>
@@ -152,11 +153,12 @@ public static class SanityCheck
         var batches = (int)((images.shape[0] + options.BatchSize - 1) / options.BatchSize);
         var done = 0;
         void Advance() => progress?.Report(new EvaluationProgress("labels", ++done, 2 * batches));
-        var keys = FamilyExplainer.KeysOf(methods, options.IncludeGuided);
+        var family = new FamilyMaps(model, layer, methods, options.IncludeGuided);
+        var keys = family.Keys;
         var original = ViewsOf(model, layer, images, methods, options, Advance, cancellationToken);
         var randomised = ViewsOf(shuffled, shuffledLayer, images, methods, options, Advance, cancellationToken);
         var step = Step(SanityRandomization.Labels, 0, "trained on shuffled labels", keys, original, randomised, options.GalleryImages);
-        return new SanityCheckResult(keys, [], Gallery(original, options.GalleryImages), [step], Verdicts(keys, [step]), (int)images.shape[0]);
+        return new SanityCheckResult(keys, [], Gallery(original, options.GalleryImages), [step], Verdicts(keys, family.Names, [step]), (int)images.shape[0]) { MethodNames = family.Names };
     }
 
     private static IReadOnlyList<string> TopDown(nn.Module<Tensor, Tensor> copy, Tensor images, bool blocks)
@@ -173,7 +175,7 @@ public static class SanityCheck
 
     private static Views ViewsOf(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, Tensor images, IReadOnlyList<CamMethod> methods, SanityCheckOptions options, Action advance, CancellationToken cancellationToken)
     {
-        var family = new FamilyExplainer(model, layer, methods, options.IncludeGuided);
+        var family = new FamilyMaps(model, layer, methods, options.IncludeGuided);
         var views = new List<MapView[]>();
         var failures = new Dictionary<string, string>();
         for (long start = 0; start < images.shape[0]; start += options.BatchSize)
@@ -253,7 +255,7 @@ public static class SanityCheck
     private static IReadOnlyList<IReadOnlyList<float[,]>> Gallery(Views views, int count) =>
         [.. views.Rows.Take(count).Select(row => (IReadOnlyList<float[,]>)[.. row.Select(v => HostArrays.Select(v.Absolute, static a => (float)a))])];
 
-    private static IReadOnlyList<SanityVerdict> Verdicts(IReadOnlyList<string> keys, IReadOnlyList<SanityStep> steps)
+    private static IReadOnlyList<SanityVerdict> Verdicts(IReadOnlyList<string> keys, IReadOnlyDictionary<string, string> names, IReadOnlyList<SanityStep> steps)
     {
         // The fullest randomisation: every layer random (cascading), else shuffled labels, else the most damaging single layer.
         var cascading = steps.Where(s => s.Randomization == SanityRandomization.Cascading).ToArray();
@@ -268,7 +270,7 @@ public static class SanityCheck
             var (rank, ssim) = (step.Similarity[key].SpearmanAbsolute, step.Similarity[key].Ssim);
             var passes = rank < PassThreshold;
             var changed = step.Randomization == SanityRandomization.Labels ? "what the labels taught it" : "its learned weights";
-            var name = ReportHtml.Label(key);
+            var name = names[key];
             if (step.Similarity[key].Failure is { } failure)
             {
                 return new SanityVerdict(key, false, double.NaN, $"{name} could not be checked (with {what}): its maps {failure}") { Failure = failure };

@@ -17,6 +17,14 @@ public sealed record SanityCheckResult(
     IReadOnlyList<SanityVerdict> Verdicts,
     int Images)
 {
+    /// <summary>Each method's name in reports, by key (as the methods give it); a key names itself when absent.</summary>
+    public IReadOnlyDictionary<string, string> MethodNames { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A method's name in reports.</summary>
+    /// <param name="key">The method's key.</param>
+    /// <returns>Its name, or the key.</returns>
+    public string NameOf(string key) => MethodNames.GetValueOrDefault(key, key);
+
     /// <summary>
     /// Writes the check into a folder: <c>sanity.csv</c> (one row per step and method), <c>sanity.json</c>, a plot of the
     /// rank correlation against the randomised layers per test (<c>sanity-cascading.png</c>, <c>sanity-independent.png</c>)

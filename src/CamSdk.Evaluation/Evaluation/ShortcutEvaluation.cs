@@ -13,4 +13,8 @@ namespace CamSdk.Evaluation;
 /// <param name="RegionShare">The watermark's share of the image's area: the mass share a map spread evenly would give.</param>
 /// <param name="Images">Held-out images per accuracy and per mass share.</param>
 /// <param name="Gallery">Example images with each model's map.</param>
-public sealed record ShortcutEvaluation(IReadOnlyList<ShortcutModel> Models, IReadOnlyList<string> ClassNames, string Method, double RegionShare, int Images, IReadOnlyList<ShortcutExample> Gallery);
+public sealed record ShortcutEvaluation(IReadOnlyList<ShortcutModel> Models, IReadOnlyList<string> ClassNames, string Method, double RegionShare, int Images, IReadOnlyList<ShortcutExample> Gallery)
+{
+    /// <summary>The explanation's name in reports; its key when not given.</summary>
+    public string MethodName { get; init; } = Method;
+}

@@ -20,9 +20,9 @@ public static class ShapesChecks
 {
     /// <summary>
     /// The methods the sanity checks randomise under: Grad-CAM, Grad-CAM++, Layer-CAM and Eigen-CAM (CAM is left out:
-    /// <see cref="CamMethod.Cam"/> is bound to one model's head, not the randomised copy's).
+    /// <see cref="Cam"/> is bound to one model's head, not the randomised copy's).
     /// </summary>
-    public static IReadOnlyList<CamMethod> SanityMethods { get; } = [CamMethod.GradCam, CamMethod.GradCamPlusPlus, CamMethod.LayerCam, CamMethod.EigenCam];
+    public static IReadOnlyList<CamMethod> SanityMethods { get; } = [CamMethods.GradCam, CamMethods.GradCamPlusPlus, CamMethods.LayerCam, CamMethods.EigenCam];
 
     /// <summary>
     /// The data-randomisation model's options: the same network trained on at most 256 images with permuted labels for ten
@@ -146,7 +146,7 @@ public static class ShapesChecks
         foreach (var (trained, name, description) in models)
         {
             var model = trained.Model;
-            var family = new FamilyExplainer(model, model.GetLayer(ShapesNet.Layers.Layer4), [CamMethod.GradCam], guided: false);
+            var family = new FamilyMaps(model, model.GetLayer(ShapesNet.Layers.Layer4), [CamMethods.GradCam], guided: false);
             var shares = new double[images];
             var modelMaps = new float[images][,];
             var right = new int[3];
@@ -185,7 +185,7 @@ public static class ShapesChecks
         var examples = Enumerable.Range(0, Math.Min(gallery, images))
             .Select(i => new ShortcutExample(marked[i].Shape.Image, marked[i].Watermark, labels[i], [.. maps.Select(m => m[i])]))
             .ToArray();
-        return new ShortcutEvaluation(results, SyntheticShapes.ClassNames, ExplanationEvaluator.KeyOf(CamMethod.GradCam), (double)side * side / (options.ImageSize * options.ImageSize), images, examples);
+        return new ShortcutEvaluation(results, SyntheticShapes.ClassNames, CamMethods.GradCam.Key, (double)side * side / (options.ImageSize * options.ImageSize), images, examples) { MethodName = CamMethods.GradCam.Name };
     }
 
     /// <summary>

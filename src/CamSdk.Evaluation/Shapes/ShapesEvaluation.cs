@@ -35,7 +35,7 @@ public static class ShapesEvaluation
     public static IReadOnlyList<CamMethod> Methods(ShapesNet model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return [.. CamMethod.ByName.Values.Distinct(), CamMethod.Cam(model.Classifier)];
+        return [.. CamMethods.ByKey.Values.Distinct(), new Cam(model.Classifier)];
     }
 
     /// <summary>The built-in evaluation set: the first held-out one-object and two-object images of the dataset the options train on.</summary>
@@ -92,7 +92,7 @@ public static class ShapesEvaluation
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(set);
         var model = trained.Model;
-        var evaluator = new ExplanationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor) { BatchSize = batchSize };
+        var evaluator = new LocalizationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor) { BatchSize = batchSize };
         var localization = evaluator.EvaluateLocalization(set.SingleObjectImages, progress, cancellationToken);
         var discrimination = set.TwoObjectImages.Count > 0 ? evaluator.EvaluateDiscrimination(set.TwoObjectImages, progress, cancellationToken) : null;
         var summary = trained.Summary;

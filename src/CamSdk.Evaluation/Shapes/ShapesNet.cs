@@ -54,7 +54,7 @@ public sealed partial class ShapesNet : nn.Module<Tensor, Tensor>
     [ExplainLayer(IsDefault = true)]
     public Sequential Layer4 => layer4;
 
-    /// <summary>The linear head after global average pooling: what <see cref="Methods.CamMethod.Cam"/> needs.</summary>
+    /// <summary>The linear head after global average pooling: what <see cref="Methods.Cam"/> needs.</summary>
     public Linear Classifier => fc;
 
     /// <inheritdoc/>

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace CamSdk.Generators.Diagnostics;
 
-/// <summary>Reports a constant class index outside a model's [ClassHead] range in a call of its generated Explain methods (CAM016).</summary>
+/// <summary>Reports a constant class index outside a model's [ClassHead] range in a call of its Explain methods (CAM016).</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ClassIndexAnalyzer : DiagnosticAnalyzer
 {
@@ -35,10 +35,10 @@ public sealed class ClassIndexAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SyntaxNodeAnalysisContext context, KnownTypes known)
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
-        if (context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol { Name: "Explain" or "ExplainGuided" } method
+        if (ExplainCalls.Resolve(invocation, context.SemanticModel, known, context.CancellationToken) is not var (method, model)
+            || method.Name is not ("Explain" or "ExplainGuided")
             || method.Parameters.FirstOrDefault(p => p.Name == "classIndex" && p.Type.SpecialType == SpecialType.System_Int32) is not { } parameter
-            || method.ContainingType.GetMembers("ClassCount").OfType<IFieldSymbol>().FirstOrDefault() is not { IsConst: true, ConstantValue: int count }
-            || !ModelInspector.IsAnnotated(method.ContainingType.OriginalDefinition, known))
+            || model.GetMembers("ClassCount").OfType<IFieldSymbol>().FirstOrDefault() is not { IsConst: true, ConstantValue: int count })
         {
             return;
         }
@@ -48,7 +48,7 @@ public sealed class ClassIndexAnalyzer : DiagnosticAnalyzer
             && (value < 0 || value >= count))
         {
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.ClassIndexOutOfRange, argument.GetLocation(),
-                value, method.ContainingType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), count, count - 1));
+                value, model.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), count, count - 1));
         }
     }
 }

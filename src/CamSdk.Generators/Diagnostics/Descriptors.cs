@@ -84,6 +84,10 @@ internal static class Descriptors
         "CAM019", DiagnosticCategories.Usage, "Class count is not positive",
         "[ClassHead({0})] must give a positive number of classes");
 
+    public static readonly DiagnosticDescriptor LayerRequired = Error(
+        "CAM020", DiagnosticCategories.Usage, "A layer is required",
+        "'{0}' has {1} explainable layers and none is the default: pass the layer to explain (layer: {0}.Layers.{2}), or mark one [ExplainLayer(IsDefault = true)]");
+
     // No help link until the project has a public home: each diagnostic's page is docs/diagnostics/<id>.md in the repository.
     private static DiagnosticDescriptor Error(string id, string category, string title, string message) =>
         new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true);

@@ -3,15 +3,17 @@ using CamSdk.Generators.Model;
 
 namespace CamSdk.Generators.Emitting;
 
-/// <summary>Emits a model's typed explanation API: the Layers enum, the class facts and the Explain overloads.</summary>
+/// <summary>
+/// Emits what only the model knows: its Layers enum, its class facts, its implementation of the runtime's
+/// <c>IExplainableModel</c>, and the Explain overloads typed by its labels enum. Every other Explain method is the
+/// runtime's (<c>ExplainableModelExtensions</c>), written once.
+/// </summary>
 internal static class ModelEmitter
 {
     private const string Tensor = "global::TorchSharp.torch.Tensor";
     private const string Module = "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>";
     private const string Token = "global::System.Threading.CancellationToken";
-    private const string Target = "global::CamSdk.Targets.CamTarget";
     private const string CamResult = "global::CamSdk.CamResult";
-    private const string CamResultSet = "global::CamSdk.CamResultSet";
     private const string Method = "global::CamSdk.Methods.CamMethod";
     private const string GuidedResult = "global::CamSdk.Guided.GuidedGradCamResult";
     private const string ExcludeFromCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
@@ -35,18 +37,12 @@ internal static class ModelEmitter
             writer.Open(containing);
         }
 
-        writer.Open(model.Declaration);
+        writer.Open($"{model.Declaration} : global::CamSdk.IExplainableModel");
         EmitMembers(writer, model);
         writer.Close();
         foreach (var _ in model.Hierarchy.ContainingTypes)
         {
             writer.Close();
-        }
-
-        if (model.ClassCount > 0)
-        {
-            writer.Line();
-            EmitHelper(writer, model);
         }
 
         if (hasNamespace)
@@ -112,75 +108,45 @@ internal static class ModelEmitter
         w.Close(";");
         w.Close().Line();
 
+        // The facts the runtime's Explain methods read (global::CamSdk.ExplainableModelExtensions): what only the model knows.
+        var defaultIndex = defaultLayer is null ? -1 : model.Layers.Select((l, i) => (l, i)).First(p => ReferenceEquals(p.l, defaultLayer)).i;
+        var names = string.Join(", ", model.Layers.Select(l => $"\"{l.MemberName}\""));
+        var count = model.ClassCount > 0 ? "ClassCount" : "null";
         var labels = model.Head == HeadKind.Labels ? "ClassLabels" : "null";
-        var scores = model.ScoreMethod is null ? "null" : $"this.{model.ScoreMethod}";
-        w.Line($"/// <summary>Creates an explainer of one of {cref}'s layers; the Explain methods use one.</summary>");
-        w.Line($"/// <param name=\"layer\">{layerDoc}</param>");
-        w.Line("/// <param name=\"method\">The method (any member of the CAM family, e.g. <see cref=\"global::CamSdk.Methods.CamMethod.GradCamPlusPlus\"/>); Grad-CAM by default.</param>");
-        w.Line("/// <returns>An explainer that names the classes when the model has a labels enum.</returns>");
+        var hasScores = model.ScoreMethod is null ? "false" : "true";
+        w.Line(GeneratedCode);
+        w.Line($"private static readonly global::CamSdk.ExplainableModelFacts CamSdkFacts = new(\"{model.DisplayName}\", typeof(Layers), new string[] {{ {names} }}, {defaultIndex}, {count}, {labels}, {hasScores});").Line();
+        w.Line("/// <inheritdoc />");
         w.Line(GeneratedCode).Line(ExcludeFromCoverage);
-        w.Open($"public global::CamSdk.CamExplainer CreateExplainer({layerParameter}, global::CamSdk.Methods.CamMethod? method = null)");
-        w.Line($"return new global::CamSdk.CamExplainer(this, GetLayer(layer), new global::CamSdk.ExplainerOptions {{ Method = method ?? global::CamSdk.Methods.CamMethod.GradCam, ClassLabels = {labels}, ClassScores = {scores} }});");
-        w.Close().Line();
+        w.Line("global::CamSdk.ExplainableModelFacts global::CamSdk.IExplainableModel.ExplainableFacts => CamSdkFacts;").Line();
+        w.Line("/// <inheritdoc />");
+        w.Line(GeneratedCode).Line(ExcludeFromCoverage);
+        w.Line($"{Module} global::CamSdk.IExplainableModel.GetExplainableLayer(int index) => GetLayer((Layers)index);").Line();
+        w.Line("/// <inheritdoc />");
+        w.Line(GeneratedCode).Line(ExcludeFromCoverage);
+        w.Line($"{Tensor} global::CamSdk.IExplainableModel.ClassScores({Tensor} output) => {(model.ScoreMethod is null ? "output" : $"this.{model.ScoreMethod}(output)")};");
 
+        if (model.Head != HeadKind.Labels)
+        {
+            return;
+        }
+
+        // The overloads typed by the labels enum; the others are the runtime's, for every annotated model.
         const string imageDoc = "/// <param name=\"image\">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>";
         const string tokenDoc = "/// <param name=\"cancellationToken\">Cancels the call between its passes.</param>";
-        const string methodDoc = "/// <param name=\"method\">The method: any member of the CAM family (e.g. <see cref=\"global::CamSdk.Methods.CamMethod.ScoreCam\"/>); Grad-CAM by default.</param>";
-        const string camReturns = "/// <returns>The raw and upsampled maps, scores and explained classes. Dispose it when done.</returns>";
-        const string guidedReturns = "/// <returns>The Grad-CAM maps, the Guided Backpropagation gradients and their product, Guided Grad-CAM. Dispose it when done.</returns>";
-        var check = model.ClassCount > 0 ? $"{HelperName(model)}.CheckClassIndex(classIndex);" : null;
-
+        const string methodDoc = "/// <param name=\"method\">The method: any member of the CAM family (e.g. <see cref=\"global::CamSdk.Methods.CamMethods.ScoreCam\"/>); Grad-CAM by default.</param>";
         foreach (var guided in new[] { false, true })
         {
             var name = guided ? "ExplainGuided" : "Explain";
-            var result = guided ? GuidedResult : CamResult;
-            var returns = guided ? guidedReturns : camReturns;
-            var what = guided ? "Guided Grad-CAM (Guided Backpropagation × the method's map) of" : "class activation map of";
-            var call = guided ? "ExplainGuided" : "Explain";
-
-            if (model.Head == HeadKind.Labels)
-            {
-                Doc(w, $"Computes the {what} one labelled class for every image of the batch.", imageDoc,
-                    "/// <param name=\"label\">The class to explain.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns);
-                w.Open($"public {result} {name}({Tensor} image, {model.LabelsType} label, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default)");
-                w.Line($"return CreateExplainer(layer, method).{call}(image, {Target}.Class((int)label), cancellationToken);");
-                w.Close().Line();
-            }
-
-            var range = model.ClassCount > 0 ? $" (0 to {model.ClassCount - 1})" : string.Empty;
-            Doc(w, $"Computes the {what} one class for every image of the batch.", imageDoc,
-                $"/// <param name=\"classIndex\">The zero-based class to explain{range}.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns,
-                "/// <exception cref=\"global::CamSdk.CamTargetException\"><paramref name=\"classIndex\"/> is not a class of the model.</exception>");
-            w.Open($"public {result} {name}({Tensor} image, int classIndex, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default)");
-            if (check is not null)
-            {
-                w.Line(check);
-            }
-
-            w.Line($"return CreateExplainer(layer, method).{call}(image, {Target}.Class(classIndex), cancellationToken);");
-            w.Close().Line();
-
-            Doc(w, $"Computes the {what} any target: a class per image, the predicted class, or a differentiable score.", imageDoc,
-                "/// <param name=\"target\">What to explain.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns);
-            w.Open($"public {result} {name}({Tensor} image, {Target} target, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default)");
-            w.Line($"return CreateExplainer(layer, method).{call}(image, target, cancellationToken);");
-            w.Close().Line();
-
-            Doc(w, $"Computes the {what} the class the model predicts (scores highest) for each image.", imageDoc,
-                $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns);
-            w.Open($"public {result} {name}Predicted({Tensor} image, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default)");
-            w.Line($"return CreateExplainer(layer, method).{call}(image, {Target}.PredictedClass, cancellationToken);");
-            w.Close().Line();
+            var (result, what, returns) = guided
+                ? (GuidedResult, "Guided Grad-CAM (Guided Backpropagation × the method's map) of", "/// <returns>The maps, the Guided Backpropagation gradients and their product, Guided Grad-CAM. Dispose it when done.</returns>")
+                : (CamResult, "class activation map of", "/// <returns>The raw and upsampled maps, scores and explained classes. Dispose it when done.</returns>");
+            w.Line();
+            Doc(w, $"Computes the {what} one labelled class for every image of the batch.", imageDoc,
+                "/// <param name=\"label\">The class to explain.</param>", $"/// <param name=\"layer\">{layerDoc}</param>", methodDoc, tokenDoc, returns);
+            w.Line($"public {result} {name}({Tensor} image, {model.LabelsType} label, {layerParameter}, {Method}? method = null, {Token} cancellationToken = default) =>");
+            w.Line($"    global::CamSdk.ExplainableModelExtensions.{name}(this, image, (int)label, layer, method, cancellationToken);");
         }
-
-        Doc(w, "Computes the maps of several methods of the CAM family from one forward pass and at most one backward pass.", imageDoc,
-            "/// <param name=\"target\">What to explain: a class per image, the predicted class, or a differentiable score.</param>",
-            "/// <param name=\"methods\">The methods, each named differently (e.g. Grad-CAM, Grad-CAM++ and Score-CAM).</param>",
-            $"/// <param name=\"layer\">{layerDoc}</param>", tokenDoc,
-            "/// <returns>One result per method, in the order given. Dispose it when done.</returns>");
-        w.Open($"public {CamResultSet} Explain({Tensor} image, {Target} target, global::System.Collections.Generic.IEnumerable<{Method}> methods, {layerParameter}, {Token} cancellationToken = default)");
-        w.Line("return CreateExplainer(layer).Explain(image, methods, target, cancellationToken);");
-        w.Close();
     }
 
     private static void Doc(SourceWriter w, string summary, params string[] lines)
@@ -192,19 +158,5 @@ internal static class ModelEmitter
         }
 
         w.Line(GeneratedCode).Line(ExcludeFromCoverage);
-    }
-
-    private static string HelperName(ModelInfo model) => "CamSdkExplain_" + model.HintName.Replace(".Explain.g.cs", string.Empty).Replace('.', '_');
-
-    private static void EmitHelper(SourceWriter w, ModelInfo model)
-    {
-        w.Line(GeneratedCode);
-        w.Open($"file static class {HelperName(model)}");
-        w.Open("internal static void CheckClassIndex(int classIndex)");
-        w.Open($"if ((uint)classIndex >= {model.ClassCount}u)");
-        w.Line($"throw new global::CamSdk.CamTargetException($\"Class index {{classIndex}} is out of range: {model.DisplayName} has {model.ClassCount} classes, so valid indices are 0 to {model.ClassCount - 1}.\");");
-        w.Close();
-        w.Close();
-        w.Close();
     }
 }

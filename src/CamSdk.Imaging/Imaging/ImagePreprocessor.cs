@@ -80,7 +80,18 @@ public sealed class ImagePreprocessor
     /// <param name="images">The images.</param>
     /// <returns>A new float32 tensor on the CPU.</returns>
     /// <exception cref="CamImageException">The images have different sizes after preprocessing.</exception>
-    public torch.Tensor ToBatch(IReadOnlyList<RgbImage> images)
+    public torch.Tensor ToBatch(IReadOnlyList<RgbImage> images) => Preprocess(images, pictures: false).Batch;
+
+    /// <summary>
+    /// Preprocesses images into one N×3×H×W batch and gives, from the same resizing, each image as the model sees it (for
+    /// overlays): every image is decoded and resized once.
+    /// </summary>
+    /// <param name="images">The images.</param>
+    /// <returns>The batch (a new float32 tensor on the CPU) and the resized, cropped pictures.</returns>
+    /// <exception cref="CamImageException">The images have different sizes after preprocessing.</exception>
+    public (torch.Tensor Batch, IReadOnlyList<RgbImage> Pictures) ToBatchAndPictures(IReadOnlyList<RgbImage> images) => Preprocess(images, pictures: true);
+
+    private (torch.Tensor Batch, IReadOnlyList<RgbImage> Pictures) Preprocess(IReadOnlyList<RgbImage> images, bool pictures)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0)
@@ -105,7 +116,8 @@ public sealed class ImagePreprocessor
 
         var mean = torch.tensor(Mean.ToArray()).reshape(1, 3, 1, 1);
         var std = torch.tensor(Std.ToArray()).reshape(1, 3, 1, 1);
-        return ((torch.stack(prepared) - mean) / std).MoveToOuterDisposeScope();
+        RgbImage[] seen = pictures ? [.. prepared.Select(RgbImage.FromTensor)] : [];
+        return (((torch.stack(prepared) - mean) / std).MoveToOuterDisposeScope(), seen);
     }
 
     /// <summary>Scales to [0, 1], resizes and crops: a 3×H×W tensor in the caller's dispose scope.</summary>

@@ -23,6 +23,32 @@ namespace CamSdk.Guided;
 /// </remarks>
 public sealed class GuidedBackpropagation
 {
+    /// <summary>Guided Backpropagation's key in results, <c>metrics.json</c>, reports and the command line.</summary>
+    public const string Key = "guided-backprop";
+
+    /// <summary>Guided Backpropagation's name in reports.</summary>
+    public const string Name = "Guided Backprop";
+
+    /// <summary>Guided Grad-CAM's key in results, <c>metrics.json</c>, reports and the command line.</summary>
+    public const string GuidedGradCamKey = "guided-gradcam";
+
+    /// <summary>Guided Grad-CAM's name in reports.</summary>
+    public const string GuidedGradCamName = "Guided Grad-CAM";
+
+    /// <summary>
+    /// Guided Grad-CAM, the Grad-CAM paper's product: the guided gradients (N×C×H×W) times the upsampled heatmaps (N×H×W),
+    /// per channel. Every Guided Grad-CAM CamSdk computes is this one product.
+    /// </summary>
+    /// <param name="guidedGradients">Guided Backpropagation's gradients, N×C×H×W.</param>
+    /// <param name="heatmaps">The CAM heatmaps at the input's size, N×H×W.</param>
+    /// <returns>N×C×H×W.</returns>
+    public static torch.Tensor Combine(torch.Tensor guidedGradients, torch.Tensor heatmaps)
+    {
+        System.ArgumentNullException.ThrowIfNull(guidedGradients);
+        System.ArgumentNullException.ThrowIfNull(heatmaps);
+        return guidedGradients * heatmaps.unsqueeze(1);
+    }
+
     /// <summary>Creates a Guided Backpropagation explainer for <paramref name="model"/>.</summary>
     /// <param name="model">A model whose ReLUs are <c>TorchSharp.Modules.ReLU</c> modules applied through <c>call</c>.</param>
     /// <param name="options">Class labels and class-score head, if the model needs them; the method is not used.</param>
@@ -59,8 +85,10 @@ public sealed class GuidedBackpropagation
             return new GuidedBackpropagationResult(
                 pass.Gradients![0].MoveToOuterDisposeScope(),
                 pass.Scores.MoveToOuterDisposeScope(),
+                pass.Output.MoveToOuterDisposeScope(),
                 pass.Classes,
-                Targeting.Labels(pass.Classes, Options),
+                Options.ClassLabels,
+                target.UsesClassScores,
                 target.ToString() ?? string.Empty);
         });
     }

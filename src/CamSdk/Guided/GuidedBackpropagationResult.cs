@@ -11,14 +11,27 @@ namespace CamSdk.Guided;
 /// </summary>
 public sealed class GuidedBackpropagationResult : IDisposable
 {
-    internal GuidedBackpropagationResult(torch.Tensor gradients, torch.Tensor scores, IReadOnlyList<int>? classIndices, IReadOnlyList<string>? classLabels, string target)
+    private readonly IReadOnlyList<string>? _labels;
+
+    internal GuidedBackpropagationResult(torch.Tensor gradients, torch.Tensor scores, torch.Tensor outputs, IReadOnlyList<int>? classIndices, IReadOnlyList<string>? labels, bool namesClasses, string target)
     {
         Gradients = gradients;
         Scores = scores;
+        Outputs = outputs;
         ClassIndices = classIndices;
-        ClassLabels = classLabels;
+        _labels = labels;
+        ClassLabels = namesClasses && classIndices is not null && labels is not null ? [.. System.Linq.Enumerable.Select(classIndices, c => labels[c])] : null;
         Target = target;
     }
+
+    /// <summary>The model's output for the batch from the guided pass's own forward pass (detached; the class scores for class targets).</summary>
+    public torch.Tensor Outputs { get; }
+
+    /// <summary>Each image's <paramref name="k"/> highest-scoring classes from <see cref="Outputs"/>, copied to the host once.</summary>
+    /// <param name="k">How many classes per image.</param>
+    /// <returns>Per image, its top classes, highest first.</returns>
+    /// <exception cref="CamTargetException">The outputs are not N×C class scores.</exception>
+    public IReadOnlyList<IReadOnlyList<ClassScore>> TopClasses(int k = 5) => ClassRanking.Top(Outputs, k, _labels);
 
     /// <summary>The guided gradient of each image's score with respect to its pixels, N×C×H×W, not normalised.</summary>
     public torch.Tensor Gradients { get; }
@@ -45,5 +58,6 @@ public sealed class GuidedBackpropagationResult : IDisposable
     {
         Gradients.Dispose();
         Scores.Dispose();
+        Outputs.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Linq;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -29,8 +28,6 @@ internal static class Checks
         RequireLive(model);
     }
 
-    private static readonly FieldInfo? ModuleHandle = typeof(torch.nn.Module).GetField("handle", BindingFlags.Instance | BindingFlags.NonPublic);
-
     /// <summary>
     /// Refuses a model that is disposed, or has a disposed submodule (an explained layer, say), naming it: running it
     /// could crash the process.
@@ -43,7 +40,7 @@ internal static class Checks
             // Module.Dispose closes the module's native handle and drops its parameters from the listings, so each
             // module's handle is looked at (TorchSharp keeps it internal), then every tensor still listed.
             disposed = model.named_modules().Prepend((name: string.Empty, module: model))
-                .FirstOrDefault(m => ModuleHandle?.GetValue(m.module) is SafeHandle { IsClosed: true }).name
+                .FirstOrDefault(m => TorchSharpInternals.ModuleHandle?.GetValue(m.module) is SafeHandle { IsClosed: true }).name
                 ?? (model.parameters().Any(p => p is null || p.IsInvalid) || model.buffers().Any(b => b is null || b.IsInvalid) ? string.Empty : null);
         }
         catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or NullReferenceException or System.Runtime.InteropServices.ExternalException)

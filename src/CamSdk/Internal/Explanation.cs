@@ -45,20 +45,20 @@ internal static class Explanation
         {
             var output = Forward(model, hooks.PrepareInput(input));
             hooks.RequireRan();
-            var (scores, classes) = Score(target, output, input.shape[0], options);
-            if (hooks.NeedsGradients && target is ScoreTarget scoreTarget)
+            var scored = Score(target, output, input.shape[0], options);
+            if (hooks.NeedsGradients)
             {
-                scoreTarget.RequirePerImage(output, input.shape[0]);
+                Targeting.RequirePerImage(target, output, input.shape[0], options);
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            var gradients = hooks.Differentiate(scores);
+            var gradients = hooks.Differentiate(scored.Scores);
             for (var i = 0; i < (gradients?.Count ?? 0); i++)
             {
                 Checks.Finite(gradients![i], $"The gradient at {hooks.GradientInputNames[i]}", "The scores are not differentiable here in floating point: check the model and its weights.");
             }
 
-            return new Pass(scores.detach(), classes, gradients);
+            return new Pass(scored.Scores.detach(), scored.Classes, gradients, scored.Output.detach(), target.Fixed(scored.Classes));
         }
         finally
         {
@@ -135,11 +135,11 @@ internal static class Explanation
     }
 
     /// <summary>The target's score of each image, checked to be finite.</summary>
-    internal static (torch.Tensor Scores, int[]? Classes) Score(CamTarget target, torch.Tensor output, long batchSize, ExplainerOptions options)
+    internal static Targeting.Scored Score(CamTarget target, torch.Tensor output, long batchSize, ExplainerOptions options)
     {
-        var (scores, classes) = Targeting.Select(target, output, batchSize, options);
-        Checks.Finite(scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");
-        return (scores, classes);
+        var scored = Targeting.Score(target, output, batchSize, options);
+        Checks.Finite(scored.Scores, "The target scores", "The model produced non-finite outputs for this input: check the input's scale and the weights.");
+        return scored;
     }
 
     /// <summary>
@@ -187,6 +187,9 @@ internal static class Explanation
         }
     }
 
-    /// <summary>What one forward (and backward) pass produced: the scores (detached), the classes, the gradients.</summary>
-    internal sealed record Pass(torch.Tensor Scores, int[]? Classes, IReadOnlyList<torch.Tensor>? Gradients);
+    /// <summary>
+    /// What one forward (and backward) pass produced: the scores (detached), the classes, the gradients, the output the
+    /// target scored (detached: the class scores for class targets), and the target with the pass's decisions fixed.
+    /// </summary>
+    internal sealed record Pass(torch.Tensor Scores, int[]? Classes, IReadOnlyList<torch.Tensor>? Gradients, torch.Tensor Output, CamTarget Target);
 }

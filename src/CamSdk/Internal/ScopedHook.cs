@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Reflection;
 using System.Threading;
 using TorchSharp;
 using PostHook = System.Func<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
@@ -19,9 +18,6 @@ namespace CamSdk.Internal;
 /// </remarks>
 internal sealed class ScopedHook : IDisposable
 {
-    private static readonly FieldInfo? PostHooks =
-        typeof(torch.nn.Module<torch.Tensor, torch.Tensor>).BaseType?.GetField("post_hooks", BindingFlags.Instance | BindingFlags.NonPublic);
-
     private static readonly Lock SwapLock = new();
 
     private readonly torch.nn.Module<torch.Tensor, torch.Tensor> _module;
@@ -71,14 +67,14 @@ internal sealed class ScopedHook : IDisposable
     {
         lock (SwapLock)
         {
-            if (PostHooks?.GetValue(_module) is not Dictionary<string, PostHook> current)
+            if (TorchSharpInternals.PostHooks?.GetValue(_module) is not Dictionary<string, PostHook> current)
             {
                 return false;
             }
 
             var copy = new Dictionary<string, PostHook>(current);
             change(copy);
-            PostHooks.SetValue(_module, copy);
+            TorchSharpInternals.PostHooks!.SetValue(_module, copy);
             Interlocked.MemoryBarrier();
         }
 

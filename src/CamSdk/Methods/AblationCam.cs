@@ -30,6 +30,9 @@ public sealed class AblationCam : ChannelWeightCamMethod
     public override string Name => "AblationCAM";
 
     /// <inheritdoc />
+    public override string Key => "ablationcam";
+
+    /// <inheritdoc />
     public override bool UsesGradients => false;
 
     /// <inheritdoc />

@@ -35,6 +35,12 @@ public sealed class Cam : ChannelWeightCamMethod
     public override string Name => "CAM";
 
     /// <inheritdoc />
+    public override string Key => MethodKey;
+
+    /// <summary>CAM's key (<see cref="Key"/>): known before a class head is at hand, as the command line needs it.</summary>
+    public const string MethodKey = "cam";
+
+    /// <inheritdoc />
     public override bool UsesGradients => false;
 
     /// <inheritdoc />

@@ -23,68 +23,18 @@ namespace CamSdk.Methods;
 /// </remarks>
 public abstract class CamMethod
 {
-    /// <summary>Grad-CAM (Selvaraju et al., ICCV 2017): channel weights are the spatial mean of ∂y^c/∂A^k.</summary>
-    public static CamMethod GradCam { get; } = new GradCam();
-
-    /// <summary>Grad-CAM++ (Chattopadhyay et al., WACV 2018).</summary>
-    public static CamMethod GradCamPlusPlus { get; } = new GradCamPlusPlus();
-
-    /// <summary>XGrad-CAM (Fu et al., BMVC 2020).</summary>
-    public static CamMethod XGradCam { get; } = new XGradCam();
-
-    /// <summary>HiResCAM (Draelos and Carin, 2020): the element-wise product of gradients and activations, summed over channels.</summary>
-    public static CamMethod HiResCam { get; } = new HiResCam();
-
-    /// <summary>Grad-CAM element-wise: like HiResCAM, with a ReLU on each element-wise product before the sum.</summary>
-    public static CamMethod GradCamElementWise { get; } = new GradCamElementWise();
-
-    /// <summary>LayerCAM (Jiang et al., TIP 2021): positive gradients times activations, element-wise; useful on early layers.</summary>
-    public static CamMethod LayerCam { get; } = new LayerCam();
-
-    /// <summary>Eigen-CAM (Muhammad and Yeasin, 2020): the first principal component of the activations; class-agnostic, no gradient.</summary>
-    public static CamMethod EigenCam { get; } = new EigenCam();
-
-    /// <summary>EigenGrad-CAM: the first principal component of gradients × activations.</summary>
-    public static CamMethod EigenGradCam { get; } = new EigenGradCam();
-
-    /// <summary>Score-CAM (Wang et al., CVPRW 2020) as pytorch-grad-cam computes it; see <see cref="Methods.ScoreCam"/> for options.</summary>
-    public static CamMethod ScoreCam { get; } = new ScoreCam();
-
-    /// <summary>Ablation-CAM (Desai and Ramaswamy, WACV 2020); see <see cref="Methods.AblationCam"/> for options.</summary>
-    public static CamMethod AblationCam { get; } = new AblationCam();
-
-    /// <summary>
-    /// The methods that need nothing but the capture, by pytorch-grad-cam's command-line names (<c>gradcam</c>,
-    /// <c>gradcam++</c>, <c>xgradcam</c>, <c>hirescam</c>, <c>gradcamelementwise</c>, <c>layercam</c>, <c>eigencam</c>,
-    /// <c>eigengradcam</c>, <c>scorecam</c>, <c>ablationcam</c>). CAM needs the class head: <see cref="Cam(torch.nn.Module{torch.Tensor, torch.Tensor})"/>.
-    /// </summary>
-    public static IReadOnlyDictionary<string, CamMethod> ByName { get; } = new Dictionary<string, CamMethod>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["gradcam"] = GradCam,
-        ["gradcam++"] = GradCamPlusPlus,
-        ["xgradcam"] = XGradCam,
-        ["hirescam"] = HiResCam,
-        ["gradcamelementwise"] = GradCamElementWise,
-        ["layercam"] = LayerCam,
-        ["eigencam"] = EigenCam,
-        ["eigengradcam"] = EigenGradCam,
-        ["scorecam"] = ScoreCam,
-        ["ablationcam"] = AblationCam,
-    };
-
     /// <summary>The method's name, as pytorch-grad-cam names its class (e.g. <c>GradCAM</c>, <c>ScoreCAM</c>).</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// The method's key, the one name it has everywhere (results, <c>metrics.json</c>, the report, the command line):
+    /// pytorch-grad-cam's command-line name (<c>gradcam</c>, <c>gradcam++</c>, <c>scorecam</c>…; <c>cam</c> for CAM).
+    /// A method of your own has its name in lower case unless it says otherwise.
+    /// </summary>
+    public virtual string Key => Name.ToLowerInvariant();
+
     /// <summary>Whether the method reads <see cref="CamCapture.Gradients"/>; a call whose methods all say no runs no backward pass.</summary>
     public virtual bool UsesGradients => true;
-
-    /// <summary>
-    /// CAM (Zhou et al., CVPR 2016), for networks whose explained layer is followed by global average pooling and
-    /// a linear class head: the channel weights of class c are the head's weights w^c.
-    /// </summary>
-    /// <param name="classifier">The linear class head (a <c>TorchSharp.Modules.Linear</c>) applied to the pooled layer.</param>
-    /// <returns>The method.</returns>
-    public static CamMethod Cam(torch.nn.Module<torch.Tensor, torch.Tensor> classifier) => new global::CamSdk.Methods.Cam(classifier);
 
     /// <summary>Computes the maps of one layer, before the ReLU that every method shares.</summary>
     /// <param name="capture">What the call captured at the layer.</param>

@@ -21,6 +21,9 @@ public sealed class EigenCam : CamMethod
     public override string Name => "EigenCAM";
 
     /// <inheritdoc />
+    public override string Key => "eigencam";
+
+    /// <inheritdoc />
     public override bool UsesGradients => false;
 
     /// <inheritdoc />

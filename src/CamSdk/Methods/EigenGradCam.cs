@@ -14,6 +14,9 @@ public sealed class EigenGradCam : CamMethod
     public override string Name => "EigenGradCAM";
 
     /// <inheritdoc />
+    public override string Key => "eigengradcam";
+
+    /// <inheritdoc />
     protected internal override torch.Tensor ComputeMaps(CamCapture capture, bool eigenSmooth)
     {
         ArgumentNullException.ThrowIfNull(capture);

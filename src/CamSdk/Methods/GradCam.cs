@@ -13,5 +13,8 @@ public sealed class GradCam : ChannelWeightCamMethod
     public override string Name => "GradCAM";
 
     /// <inheritdoc />
+    public override string Key => "gradcam";
+
+    /// <inheritdoc />
     protected override torch.Tensor ComputeChannelWeights(CamCapture capture) => capture.Gradients.mean([2L, 3L]);
 }

@@ -14,6 +14,9 @@ public sealed class GradCamElementWise : CamMethod
     public override string Name => "GradCAMElementWise";
 
     /// <inheritdoc />
+    public override string Key => "gradcamelementwise";
+
+    /// <inheritdoc />
     protected internal override torch.Tensor ComputeMaps(CamCapture capture, bool eigenSmooth)
     {
         ArgumentNullException.ThrowIfNull(capture);

@@ -19,6 +19,9 @@ public sealed class GradCamPlusPlus : ChannelWeightCamMethod
     public override string Name => "GradCAMPlusPlus";
 
     /// <inheritdoc />
+    public override string Key => "gradcam++";
+
+    /// <inheritdoc />
     protected override torch.Tensor ComputeChannelWeights(CamCapture capture)
     {
         using var scope = torch.NewDisposeScope();

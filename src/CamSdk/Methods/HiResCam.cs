@@ -15,6 +15,9 @@ public sealed class HiResCam : CamMethod
     public override string Name => "HiResCAM";
 
     /// <inheritdoc />
+    public override string Key => "hirescam";
+
+    /// <inheritdoc />
     protected internal override torch.Tensor ComputeMaps(CamCapture capture, bool eigenSmooth)
     {
         ArgumentNullException.ThrowIfNull(capture);

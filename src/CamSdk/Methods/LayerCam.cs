@@ -19,6 +19,9 @@ public sealed class LayerCam : CamMethod
     public override string Name => "LayerCAM";
 
     /// <inheritdoc />
+    public override string Key => "layercam";
+
+    /// <inheritdoc />
     protected internal override torch.Tensor ComputeMaps(CamCapture capture, bool eigenSmooth)
     {
         ArgumentNullException.ThrowIfNull(capture);

@@ -36,6 +36,9 @@ public sealed class ScoreCam : ChannelWeightCamMethod
     public override string Name => "ScoreCAM";
 
     /// <inheritdoc />
+    public override string Key => "scorecam";
+
+    /// <inheritdoc />
     public override bool UsesGradients => false;
 
     /// <inheritdoc />

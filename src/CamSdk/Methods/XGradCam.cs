@@ -13,6 +13,9 @@ public sealed class XGradCam : ChannelWeightCamMethod
     public override string Name => "XGradCAM";
 
     /// <inheritdoc />
+    public override string Key => "xgradcam";
+
+    /// <inheritdoc />
     protected override torch.Tensor ComputeChannelWeights(CamCapture capture)
     {
         using var scope = torch.NewDisposeScope();

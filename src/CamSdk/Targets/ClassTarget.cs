@@ -1,5 +1,6 @@
-using CamSdk.Internal;
+using System.Collections.Generic;
 using System.Linq;
+using CamSdk.Internal;
 using TorchSharp;
 
 namespace CamSdk.Targets;
@@ -16,9 +17,27 @@ internal sealed class ClassTarget : CamTarget
         _broadcast = broadcast;
     }
 
-    internal override (torch.Tensor Scores, int[]? Classes) Select(torch.Tensor output, long batchSize)
+    public override bool UsesClassScores => true;
+
+    public override bool ReadsOwnRowOnly => true;
+
+    public override torch.Tensor ScoreOutput(torch.Tensor output)
     {
-        var classCount = RequireLogits(output, batchSize, "A class target");
+        var classes = ClassesFor(output);
+        using var index = torch.tensor(classes.Select(c => (long)c).ToArray(), device: output.device).unsqueeze(1);
+        return output.gather(1, index).squeeze(1);
+    }
+
+    public override IReadOnlyList<int> ClassesOf(torch.Tensor output) => ClassesFor(output);
+
+    public override CamTarget ForImage(int image) => _broadcast ? this : new ClassTarget([_classIndices[image]], broadcast: true);
+
+    public override string ToString() => _broadcast ? $"class {_classIndices[0]}" : $"classes [{string.Join(", ", _classIndices)}]";
+
+    private int[] ClassesFor(torch.Tensor output)
+    {
+        var classCount = RequireLogits(output, "A class target");
+        var batchSize = output.shape[0];
         if (!_broadcast && _classIndices.Length != batchSize)
         {
             throw new CamTargetException(
@@ -36,9 +55,6 @@ internal sealed class ClassTarget : CamTarget
             }
         }
 
-        using var index = torch.tensor(classes.Select(c => (long)c).ToArray(), device: output.device).unsqueeze(1);
-        return (output.gather(1, index).squeeze(1), classes);
+        return classes;
     }
-
-    public override string ToString() => _broadcast ? $"class {_classIndices[0]}" : $"classes [{string.Join(", ", _classIndices)}]";
 }

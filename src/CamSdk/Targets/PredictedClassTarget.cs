@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using TorchSharp;
 
@@ -6,15 +7,27 @@ namespace CamSdk.Targets;
 /// <summary>Explains, for each image, the class the model scores highest.</summary>
 internal sealed class PredictedClassTarget : CamTarget
 {
-    internal override (torch.Tensor Scores, int[]? Classes) Select(torch.Tensor output, long batchSize)
+    public override bool UsesClassScores => true;
+
+    public override bool ReadsOwnRowOnly => true;
+
+    public override torch.Tensor ScoreOutput(torch.Tensor output)
     {
-        RequireLogits(output, batchSize, "The predicted-class target");
+        RequireLogits(output, "The predicted-class target");
+        using var indices = output.detach().argmax(1).unsqueeze(1);
+        return output.gather(1, indices).squeeze(1);
+    }
+
+    public override IReadOnlyList<int> ClassesOf(torch.Tensor output)
+    {
+        RequireLogits(output, "The predicted-class target");
         using var indices = output.detach().argmax(1);
         using var onHost = indices.cpu();
-        var classes = onHost.data<long>().Select(i => (int)i).ToArray();
-        using var index = indices.unsqueeze(1);
-        return (output.gather(1, index).squeeze(1), classes);
+        return [.. onHost.data<long>().Select(i => (int)i)];
     }
+
+    /// <summary>Once a pass has predicted, re-scoring (Score-CAM, Ablation-CAM, Guided Grad-CAM's guided pass) explains those classes.</summary>
+    internal override CamTarget Fixed(int[]? classes) => classes is null ? this : Classes(classes);
 
     public override string ToString() => "predicted class";
 }

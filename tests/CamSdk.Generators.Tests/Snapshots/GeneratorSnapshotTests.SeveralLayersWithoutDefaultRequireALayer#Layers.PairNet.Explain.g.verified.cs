@@ -4,7 +4,7 @@
 
 namespace Layers
 {
-    partial class PairNet
+    partial class PairNet : global::CamSdk.IExplainableModel
     {
         /// <summary>The layers of <see cref="PairNet"/> that CamSdk can explain, marked with <c>[ExplainLayer]</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
@@ -35,127 +35,22 @@ namespace Layers
             };
         }
 
-        /// <summary>Creates an explainer of one of <see cref="PairNet"/>'s layers; the Explain methods use one.</summary>
-        /// <param name="layer">The layer to explain.</param>
-        /// <param name="method">The method (any member of the CAM family, e.g. <see cref="global::CamSdk.Methods.CamMethod.GradCamPlusPlus"/>); Grad-CAM by default.</param>
-        /// <returns>An explainer that names the classes when the model has a labels enum.</returns>
+        [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
+        private static readonly global::CamSdk.ExplainableModelFacts CamSdkFacts = new("PairNet", typeof(Layers), new string[] { "_stem", "m_block" }, -1, ClassCount, null, false);
+
+        /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
         [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public global::CamSdk.CamExplainer CreateExplainer(Layers layer, global::CamSdk.Methods.CamMethod? method = null)
-        {
-            return new global::CamSdk.CamExplainer(this, GetLayer(layer), new global::CamSdk.ExplainerOptions { Method = method ?? global::CamSdk.Methods.CamMethod.GradCam, ClassLabels = null, ClassScores = null });
-        }
+        global::CamSdk.ExplainableModelFacts global::CamSdk.IExplainableModel.ExplainableFacts => CamSdkFacts;
 
-        /// <summary>Computes the class activation map of one class for every image of the batch.</summary>
-        /// <param name="image">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>
-        /// <param name="classIndex">The zero-based class to explain (0 to 1).</param>
-        /// <param name="layer">The layer to explain.</param>
-        /// <param name="method">The method: any member of the CAM family (e.g. <see cref="global::CamSdk.Methods.CamMethod.ScoreCam"/>); Grad-CAM by default.</param>
-        /// <param name="cancellationToken">Cancels the call between its passes.</param>
-        /// <returns>The raw and upsampled maps, scores and explained classes. Dispose it when done.</returns>
-        /// <exception cref="global::CamSdk.CamTargetException"><paramref name="classIndex"/> is not a class of the model.</exception>
+        /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
         [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public global::CamSdk.CamResult Explain(global::TorchSharp.torch.Tensor image, int classIndex, Layers layer, global::CamSdk.Methods.CamMethod? method = null, global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            CamSdkExplain_Layers_PairNet.CheckClassIndex(classIndex);
-            return CreateExplainer(layer, method).Explain(image, global::CamSdk.Targets.CamTarget.Class(classIndex), cancellationToken);
-        }
+        global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor> global::CamSdk.IExplainableModel.GetExplainableLayer(int index) => GetLayer((Layers)index);
 
-        /// <summary>Computes the class activation map of any target: a class per image, the predicted class, or a differentiable score.</summary>
-        /// <param name="image">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>
-        /// <param name="target">What to explain.</param>
-        /// <param name="layer">The layer to explain.</param>
-        /// <param name="method">The method: any member of the CAM family (e.g. <see cref="global::CamSdk.Methods.CamMethod.ScoreCam"/>); Grad-CAM by default.</param>
-        /// <param name="cancellationToken">Cancels the call between its passes.</param>
-        /// <returns>The raw and upsampled maps, scores and explained classes. Dispose it when done.</returns>
+        /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
         [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public global::CamSdk.CamResult Explain(global::TorchSharp.torch.Tensor image, global::CamSdk.Targets.CamTarget target, Layers layer, global::CamSdk.Methods.CamMethod? method = null, global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            return CreateExplainer(layer, method).Explain(image, target, cancellationToken);
-        }
-
-        /// <summary>Computes the class activation map of the class the model predicts (scores highest) for each image.</summary>
-        /// <param name="image">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>
-        /// <param name="layer">The layer to explain.</param>
-        /// <param name="method">The method: any member of the CAM family (e.g. <see cref="global::CamSdk.Methods.CamMethod.ScoreCam"/>); Grad-CAM by default.</param>
-        /// <param name="cancellationToken">Cancels the call between its passes.</param>
-        /// <returns>The raw and upsampled maps, scores and explained classes. Dispose it when done.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public global::CamSdk.CamResult ExplainPredicted(global::TorchSharp.torch.Tensor image, Layers layer, global::CamSdk.Methods.CamMethod? method = null, global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            return CreateExplainer(layer, method).Explain(image, global::CamSdk.Targets.CamTarget.PredictedClass, cancellationToken);
-        }
-
-        /// <summary>Computes the Guided Grad-CAM (Guided Backpropagation × the method's map) of one class for every image of the batch.</summary>
-        /// <param name="image">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>
-        /// <param name="classIndex">The zero-based class to explain (0 to 1).</param>
-        /// <param name="layer">The layer to explain.</param>
-        /// <param name="method">The method: any member of the CAM family (e.g. <see cref="global::CamSdk.Methods.CamMethod.ScoreCam"/>); Grad-CAM by default.</param>
-        /// <param name="cancellationToken">Cancels the call between its passes.</param>
-        /// <returns>The Grad-CAM maps, the Guided Backpropagation gradients and their product, Guided Grad-CAM. Dispose it when done.</returns>
-        /// <exception cref="global::CamSdk.CamTargetException"><paramref name="classIndex"/> is not a class of the model.</exception>
-        [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public global::CamSdk.Guided.GuidedGradCamResult ExplainGuided(global::TorchSharp.torch.Tensor image, int classIndex, Layers layer, global::CamSdk.Methods.CamMethod? method = null, global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            CamSdkExplain_Layers_PairNet.CheckClassIndex(classIndex);
-            return CreateExplainer(layer, method).ExplainGuided(image, global::CamSdk.Targets.CamTarget.Class(classIndex), cancellationToken);
-        }
-
-        /// <summary>Computes the Guided Grad-CAM (Guided Backpropagation × the method's map) of any target: a class per image, the predicted class, or a differentiable score.</summary>
-        /// <param name="image">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>
-        /// <param name="target">What to explain.</param>
-        /// <param name="layer">The layer to explain.</param>
-        /// <param name="method">The method: any member of the CAM family (e.g. <see cref="global::CamSdk.Methods.CamMethod.ScoreCam"/>); Grad-CAM by default.</param>
-        /// <param name="cancellationToken">Cancels the call between its passes.</param>
-        /// <returns>The Grad-CAM maps, the Guided Backpropagation gradients and their product, Guided Grad-CAM. Dispose it when done.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public global::CamSdk.Guided.GuidedGradCamResult ExplainGuided(global::TorchSharp.torch.Tensor image, global::CamSdk.Targets.CamTarget target, Layers layer, global::CamSdk.Methods.CamMethod? method = null, global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            return CreateExplainer(layer, method).ExplainGuided(image, target, cancellationToken);
-        }
-
-        /// <summary>Computes the Guided Grad-CAM (Guided Backpropagation × the method's map) of the class the model predicts (scores highest) for each image.</summary>
-        /// <param name="image">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>
-        /// <param name="layer">The layer to explain.</param>
-        /// <param name="method">The method: any member of the CAM family (e.g. <see cref="global::CamSdk.Methods.CamMethod.ScoreCam"/>); Grad-CAM by default.</param>
-        /// <param name="cancellationToken">Cancels the call between its passes.</param>
-        /// <returns>The Grad-CAM maps, the Guided Backpropagation gradients and their product, Guided Grad-CAM. Dispose it when done.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public global::CamSdk.Guided.GuidedGradCamResult ExplainGuidedPredicted(global::TorchSharp.torch.Tensor image, Layers layer, global::CamSdk.Methods.CamMethod? method = null, global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            return CreateExplainer(layer, method).ExplainGuided(image, global::CamSdk.Targets.CamTarget.PredictedClass, cancellationToken);
-        }
-
-        /// <summary>Computes the maps of several methods of the CAM family from one forward pass and at most one backward pass.</summary>
-        /// <param name="image">An N×C×H×W batch on the model's device, preprocessed as the model expects.</param>
-        /// <param name="target">What to explain: a class per image, the predicted class, or a differentiable score.</param>
-        /// <param name="methods">The methods, each named differently (e.g. Grad-CAM, Grad-CAM++ and Score-CAM).</param>
-        /// <param name="layer">The layer to explain.</param>
-        /// <param name="cancellationToken">Cancels the call between its passes.</param>
-        /// <returns>One result per method, in the order given. Dispose it when done.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        public global::CamSdk.CamResultSet Explain(global::TorchSharp.torch.Tensor image, global::CamSdk.Targets.CamTarget target, global::System.Collections.Generic.IEnumerable<global::CamSdk.Methods.CamMethod> methods, Layers layer, global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            return CreateExplainer(layer).Explain(image, methods, target, cancellationToken);
-        }
-    }
-
-    [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
-    file static class CamSdkExplain_Layers_PairNet
-    {
-        internal static void CheckClassIndex(int classIndex)
-        {
-            if ((uint)classIndex >= 2u)
-            {
-                throw new global::CamSdk.CamTargetException($"Class index {classIndex} is out of range: PairNet has 2 classes, so valid indices are 0 to 1.");
-            }
-        }
+        global::TorchSharp.torch.Tensor global::CamSdk.IExplainableModel.ClassScores(global::TorchSharp.torch.Tensor output) => output;
     }
 }

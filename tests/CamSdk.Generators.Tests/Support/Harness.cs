@@ -24,7 +24,7 @@ internal static class Harness
         MetadataReference.CreateFromFile(typeof(CamSdk.Evaluation.SanityCheck).Assembly.Location),
     ];
 
-    internal static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = [new ModelAnalyzer(), new ForwardAnalyzer(), new ClassIndexAnalyzer()];
+    internal static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = [new ModelAnalyzer(), new ForwardAnalyzer(), new ClassIndexAnalyzer(), new LayerArgumentAnalyzer()];
 
     internal static CSharpCompilation Compile(params string[] sources) =>
         CSharpCompilation.Create(

@@ -66,7 +66,7 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// The linear class head <c>fc</c>, applied to the globally average-pooled <c>layer4</c>: what CAM weights
-    /// <c>layer4</c>'s channels with (<see cref="Methods.CamMethod.Cam"/>).
+    /// <c>layer4</c>'s channels with (<see cref="Methods.Cam"/>).
     /// </summary>
     public Linear Classifier => fc;
 

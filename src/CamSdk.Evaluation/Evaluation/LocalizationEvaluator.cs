@@ -24,29 +24,26 @@ namespace CamSdk.Evaluation;
 /// Backpropagation is one more pass, and Guided Grad-CAM its product with Grad-CAM's heatmap. Gradient pictures become
 /// maps by <see cref="LocalizationMetrics.Saliency"/>.
 /// </remarks>
-public sealed class ExplanationEvaluator
+public sealed class LocalizationEvaluator
 {
-    /// <summary>The key of Guided Backpropagation in results.</summary>
-    public const string GuidedBackpropagationKey = "guided-backprop";
-
-    /// <summary>The key of Guided Grad-CAM in results.</summary>
-    public const string GuidedGradCamKey = "guided-gradcam";
-
     /// <summary>The key of the centred-box baseline in results.</summary>
     public const string CentredBoxKey = "centred-box";
 
+    /// <summary>The centred-box baseline's name in reports.</summary>
+    public const string CentredBoxName = "centred box (baseline)";
+
     private readonly nn.Module<Tensor, Tensor> _model;
-    private readonly FamilyExplainer _family;
+    private readonly FamilyMaps _family;
     private readonly IReadOnlyList<string> _keys;
     private readonly ImagePreprocessor _preprocessor;
 
     /// <summary>Creates an evaluator.</summary>
     /// <param name="model">The model: images in, class scores (pre-softmax) out.</param>
     /// <param name="layer">The layer the CAM family explains.</param>
-    /// <param name="methods">The CAM-family methods to evaluate (<c>CamMethod.Cam(classifier)</c> too).</param>
+    /// <param name="methods">The CAM-family methods to evaluate (<c>new Cam(classifier)</c> too).</param>
     /// <param name="preprocessor">How an image becomes the model's input; it must not resize or crop, so that boxes stay in the image's pixels.</param>
     /// <exception cref="ArgumentException">No method, or a preprocessor that resizes or crops.</exception>
-    public ExplanationEvaluator(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, IReadOnlyList<CamMethod> methods, ImagePreprocessor preprocessor)
+    public LocalizationEvaluator(nn.Module<Tensor, Tensor> model, nn.Module<Tensor, Tensor> layer, IReadOnlyList<CamMethod> methods, ImagePreprocessor preprocessor)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layer);
@@ -66,7 +63,7 @@ public sealed class ExplanationEvaluator
 
         _model = model;
         _preprocessor = preprocessor;
-        _family = new FamilyExplainer(model, layer, methods, guided: true);
+        _family = new FamilyMaps(model, layer, methods, guided: true);
         _keys = _family.Keys;
     }
 
@@ -78,23 +75,6 @@ public sealed class ExplanationEvaluator
 
     /// <summary>How many misclassified images get their two highest-scoring classes explained. Default 6.</summary>
     public int FailureImages { get; init; } = 6;
-
-    /// <summary>The key of a method in results: its pytorch-grad-cam command-line name (<c>gradcam</c>, <c>gradcam++</c>, …; <c>cam</c> for CAM).</summary>
-    /// <param name="method">The method.</param>
-    /// <returns>The key.</returns>
-    public static string KeyOf(CamMethod method)
-    {
-        ArgumentNullException.ThrowIfNull(method);
-        foreach (var (name, known) in CamMethod.ByName)
-        {
-            if (known.Name == method.Name)
-            {
-                return name;
-            }
-        }
-
-        return method.Name.ToLowerInvariant();
-    }
 
     /// <summary>
     /// Weakly-supervised localisation and the pointing game on one-object images (the first object of each is used): for
@@ -166,9 +146,9 @@ public sealed class ExplanationEvaluator
         });
 
         var methods = keys.Append(CentredBoxKey)
-            .Select((key, m) => failed.TryGetValue(key, out var reason)
+            .Select((key, m) => (failed.TryGetValue(key, out var reason)
                 ? new MethodLocalization(key, double.NaN, double.NaN, double.NaN, images.Count) { Failure = reason }
-                : new MethodLocalization(key, (double)top1[m] / images.Count, (double)groundTruth[m] / images.Count, (double)pointing[m] / images.Count, images.Count))
+                : new MethodLocalization(key, (double)top1[m] / images.Count, (double)groundTruth[m] / images.Count, (double)pointing[m] / images.Count, images.Count)) with { Name = NameOf(key) })
             .ToArray();
         return new LocalizationEvaluation(methods, (double)right / images.Count, images.Count, boxSize, gallery, ExplainFailures(failures, cancellationToken), misclassified);
     }
@@ -228,9 +208,9 @@ public sealed class ExplanationEvaluator
         });
 
         var maps = 2 * images.Count;
-        var methods = keys.Select((key, m) => failed.TryGetValue(key, out var reason)
+        var methods = keys.Select((key, m) => (failed.TryGetValue(key, out var reason)
             ? new MethodDiscrimination(key, double.NaN, double.NaN, maps) { Failure = reason }
-            : new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)).ToArray();
+            : new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)) with { Name = NameOf(key) }).ToArray();
         return new DiscriminationEvaluation(methods, images.Count, gallery);
     }
 
@@ -259,6 +239,9 @@ public sealed class ExplanationEvaluator
         return result;
     }
 
+    /// <summary>A method's name in reports, by its key: what the method itself says, or the baseline's.</summary>
+    private string NameOf(string key) => key == CentredBoxKey ? CentredBoxName : _family.Names[key];
+
     /// <summary>Keeps the first reason each method failed for: a method that fails on any batch has no figures.</summary>
     private static void Collect(Dictionary<string, string> failed, IReadOnlyDictionary<string, string> batch)
     {
@@ -274,7 +257,7 @@ public sealed class ExplanationEvaluator
         using var scope = NewDisposeScope();
         var device = _model.parameters().FirstOrDefault()?.device ?? CPU;
         var batch = _family.Explain(_preprocessor.ToBatch(images).to(device), classes, keepPictures, cancellationToken);
-        var maps = batch.Maps.Select(row => row.Select(m => new ExplainedMap(m.Key, m.Map, CamLocalizer.Localize(m.Map), m.Picture)).ToArray()).ToArray();
+        var maps = batch.Maps.Select(row => row.Select(m => new ExplainedMap(m.Key, m.Map, CamLocalizer.Localize(m.Map), m.Picture) { Name = NameOf(m.Key) }).ToArray()).ToArray();
         return (maps, batch.Scores, batch.Top, batch.Failures);
     }
 
