@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using CamSdk;
 using CamSdk.Shapes;
 using CamSdk.Evaluation;
 using CamSdk.Imaging;
@@ -31,16 +32,16 @@ try
         {
             // One bar per task of the job, in the order the tasks start.
             var bars = new System.Collections.Generic.Dictionary<string, ProgressTask>();
-            return ShapesMainJob.Run(arguments.Job, new Inline<MainJobProgress>(p =>
+            return ShapesMainJob.Run(arguments.Job, new Inline<CamProgress>(p =>
             {
-                if (!bars.TryGetValue(p.Task, out var bar))
+                if (!bars.TryGetValue(p.Stage, out var bar))
                 {
-                    bars[p.Task] = bar = context.AddTask(p.Description, maxValue: Math.Max(1, p.Total));
+                    bars[p.Stage] = bar = context.AddTask(p.Detail ?? p.Stage, maxValue: Math.Max(1, p.Total));
                 }
 
                 bar.MaxValue = Math.Max(1, p.Total);
                 bar.Value = p.Completed;
-                bar.Description = p.Description;
+                bar.Description = p.Detail ?? p.Stage;
             }), cancel.Token);
         });
 }

@@ -105,7 +105,7 @@ internal sealed class CheckRunner(Terminal terminal)
     }
 
     /// <summary>Loads the subject with progress bars, and runs the check with a bar per stage.</summary>
-    private void Run(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, Action<Subject, IProgress<EvaluationProgress>> check, CancellationToken cancellationToken)
+    private void Run(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, Action<Subject, IProgress<CamProgress>> check, CancellationToken cancellationToken)
     {
         if (settings.Images < 1)
         {
@@ -122,7 +122,7 @@ internal sealed class CheckRunner(Terminal terminal)
             {
                 using var subject = settings.Arch is null ? BuiltIn(settings, builtInMethods, context, cancellationToken) : Zoo(settings, builtInMethods);
                 var stages = new Dictionary<string, ProgressTask>();
-                check(subject, new InlineProgress<EvaluationProgress>(p =>
+                check(subject, new InlineProgress<CamProgress>(p =>
                 {
                     if (!stages.TryGetValue(p.Stage, out var task))
                     {

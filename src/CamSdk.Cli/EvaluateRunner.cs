@@ -45,7 +45,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
             .Start(context =>
             {
                 var stages = new Dictionary<string, ProgressTask>();
-                var progress = new InlineProgress<EvaluationProgress>(p =>
+                var progress = new InlineProgress<CamProgress>(p =>
                 {
                     if (!stages.TryGetValue(p.Stage, out var task))
                     {
@@ -77,7 +77,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
         return 0;
     }
 
-    private static EvaluationReport BuiltIn(EvaluateSettings settings, ShapesTrainingOptions options, ProgressContext context, IProgress<EvaluationProgress> progress, CancellationToken cancellationToken)
+    private static EvaluationReport BuiltIn(EvaluateSettings settings, ShapesTrainingOptions options, ProgressContext context, IProgress<CamProgress> progress, CancellationToken cancellationToken)
     {
         using var trained = ModelLoading.TrainBuiltIn(context, options, settings.Device, cancellationToken);
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
@@ -87,7 +87,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
         return ShapesEvaluation.Evaluate(trained, options, set, dataset, methods, settings.BatchSize, progress, cancellationToken);
     }
 
-    private EvaluationReport Zoo(EvaluateSettings settings, ShapesTrainingOptions options, IProgress<EvaluationProgress> progress, CancellationToken cancellationToken)
+    private EvaluationReport Zoo(EvaluateSettings settings, ShapesTrainingOptions options, IProgress<CamProgress> progress, CancellationToken cancellationToken)
     {
         var architecture = Architecture.Find(settings.Arch!);
         if (settings.Weights is null)

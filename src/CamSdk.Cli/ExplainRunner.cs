@@ -76,7 +76,7 @@ internal sealed class ExplainRunner(Terminal terminal)
                 var progress = new Progress<CamProgress>(p =>
                 {
                     passes ??= context.AddTask("Perturbation passes", maxValue: p.Total);
-                    passes.Description = $"{p.Method} at {p.Layer}";
+                    passes.Description = $"{p.Stage} at {p.Detail}";
                     passes.MaxValue = p.Total;
                     passes.Value = p.Completed;
                 });

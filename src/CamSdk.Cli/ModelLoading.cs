@@ -54,11 +54,11 @@ internal static class ModelLoading
     internal static TrainedShapesNet TrainBuiltIn(ProgressContext context, ShapesTrainingOptions options, string device, CancellationToken cancellationToken)
     {
         var training = context.AddTask("Training ShapesNet", maxValue: 1);
-        var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<ShapesTrainingProgress>(p =>
+        var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<CamProgress>(p =>
         {
-            training.MaxValue = p.Steps;
-            training.Value = p.Step;
-            training.Description = $"Training ShapesNet: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}";
+            training.MaxValue = p.Total;
+            training.Value = p.Completed;
+            training.Description = $"Training ShapesNet: {p.Detail}";
         }), cancellationToken);
         training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
         training.Value = training.MaxValue;

@@ -1,8 +1,12 @@
 namespace CamSdk;
 
-/// <summary>How far a method with extra forward passes (Score-CAM, Ablation-CAM) has come.</summary>
-/// <param name="Method">The method's name.</param>
-/// <param name="Layer">The explained layer.</param>
-/// <param name="Completed">The masked or ablated inputs scored so far.</param>
-/// <param name="Total">The masked or ablated inputs to score in all.</param>
-public readonly record struct CamProgress(string Method, string Layer, int Completed, int Total);
+/// <summary>
+/// How far long work has come, the one progress type of CamSdk: a method's extra forward passes (Score-CAM,
+/// Ablation-CAM), an evaluation's batches, a check's stages, a training's steps.
+/// </summary>
+/// <param name="Stage">What is under way: a method's name (<c>ScoreCAM</c>), an evaluation stage (<c>localisation</c>,
+/// <c>cascading</c>, <c>faithfulness</c>…), <c>training</c>, or a task of the main job.</param>
+/// <param name="Completed">The steps done: inputs scored, images explained, optimisation steps.</param>
+/// <param name="Total">The steps in all.</param>
+/// <param name="Detail">More in words, or null: the layer a method explains, a training's epoch, loss and accuracy.</param>
+public readonly record struct CamProgress(string Stage, long Completed, long Total, string? Detail = null);

@@ -111,8 +111,8 @@ public sealed class EvaluationMetricsTests
         var map = Map(8, 8, (new BoundingBox(1, 1, 2, 2), 1f));
         map[5, 5] = float.NaN;
 
-        Assert.Throws<ArgumentException>(() => LocalizationMetrics.PointingGameHit(map, Left));
-        Assert.Throws<ArgumentException>(() => LocalizationMetrics.MassShare(map, Left));
+        Assert.Throws<CamNumericException>(() => LocalizationMetrics.PointingGameHit(map, Left));
+        Assert.Throws<CamNumericException>(() => LocalizationMetrics.MassShare(map, Left));
     }
 
     [Fact]

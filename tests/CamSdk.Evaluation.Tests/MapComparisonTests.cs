@@ -134,7 +134,7 @@ public sealed class MapComparisonTests
         Assert.Contains("cells", Assert.Throws<ArgumentException>(() => MapComparison.HogFeatures(A(40, 40))).Message);
         var nan = A(12, 12);
         nan[3, 3] = double.NaN;
-        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => MapComparison.StructuralSimilarity(nan, A(12, 12))).Message);
+        Assert.Contains("NaN", Assert.Throws<CamNumericException>(() => MapComparison.StructuralSimilarity(nan, A(12, 12))).Message);
     }
 
     private static double[,] Build(int rows, int columns, Func<int, int, double> value)

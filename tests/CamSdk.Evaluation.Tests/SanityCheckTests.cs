@@ -114,15 +114,15 @@ public sealed class SanityCheckTests
         using var __ = images;
         var before = Snapshot(model);
         var wrong = new SanityCheckOptions { CreateModel = () => new SmallCnn(classes: 4) };
-        var error = Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [CamMethods.GradCam], wrong));
+        var error = Assert.Throws<CamModelException>(() => SanityCheck.Run(model, model.features, images, [CamMethods.GradCam], wrong));
         Assert.Contains("same architecture", error.Message);
         AssertSame(before, model);
 
         // SmallCnn has no parameterless constructor: say how to give a factory.
-        Assert.Contains("factory", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [CamMethods.GradCam])).Message);
+        Assert.Contains("factory", Assert.Throws<CamModelException>(() => SanityCheck.Run(model, model.features, images, [CamMethods.GradCam])).Message);
         using var other = new SmallCnn(classes: 3);
         Assert.Contains("not a module of the model", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, other.features, images, [CamMethods.GradCam], wrong)).Message);
-        Assert.Contains("11 × 11", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, rand(1, 3, 8, 8), [CamMethods.GradCam], wrong)).Message);
+        Assert.Contains("11 × 11", Assert.Throws<CamInputException>(() => SanityCheck.Run(model, model.features, rand(1, 3, 8, 8), [CamMethods.GradCam], wrong)).Message);
         var right = new SanityCheckOptions { CreateModel = () => new SmallCnn(classes: 3) };
         Assert.Contains("CAM is bound to one model's classifier", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [new Cam(model.fc)], right)).Message);
         AssertSame(before, model);

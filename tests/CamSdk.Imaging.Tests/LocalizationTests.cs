@@ -56,7 +56,7 @@ public sealed class LocalizationTests
     public void EmptyMapHasNoBox()
     {
         Assert.Null(CamLocalizer.Localize(Map("...", "...")));
-        Assert.Throws<ArgumentException>(() => CamLocalizer.Localize(new float[,] { { float.NaN } }));
+        Assert.Throws<CamNumericException>(() => CamLocalizer.Localize(new float[,] { { float.NaN } }));
         Assert.Throws<ArgumentOutOfRangeException>(() => CamLocalizer.Localize(Map("9"), 1.5f));
     }
 

@@ -222,7 +222,7 @@ public sealed class CamFamilyTests
 
         // 2 images × 16 channels in batches of 6: 6, 12, 16 for each image.
         Assert.Equal([6, 12, 16, 22, 28, 32], reports.Select(r => r.Completed));
-        Assert.All(reports, r => Assert.Equal((32, "ScoreCAM", "features"), (r.Total, r.Method, r.Layer)));
+        Assert.All(reports, r => Assert.Equal((32L, "ScoreCAM", "features"), (r.Total, r.Stage, r.Detail)));
 
         using var cancellation = new CancellationTokenSource();
         var cancelling = new ExplainerOptions { Method = new ScoreCam { BatchSize = 6 }, Progress = new SynchronousProgress(_ => cancellation.Cancel()) };

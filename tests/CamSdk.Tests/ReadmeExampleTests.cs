@@ -26,7 +26,9 @@ public sealed class ReadmeExampleTests
         using var guided = explainer.ExplainGuided(batch);                     // Guided Grad-CAM: .GuidedGradCam, .GuidedBackpropagation, .Cam
         using var gb = new GuidedBackpropagation(model).Explain(batch);        // Guided Backpropagation alone: .Gradients (N×C×H×W)
         using var family = explainer.Explain(batch, [CamMethods.GradCam, CamMethods.GradCamPlusPlus, CamMethods.ScoreCam]); // one pass
-        var scoreCam = family["ScoreCAM"].Heatmaps;                            // or family[CamMethods.ScoreCam], family[2]
+        var scoreCam = family["scorecam"].Heatmaps;                            // by key; or family["ScoreCAM"], family[CamMethods.ScoreCam], family[2]
+        var top = one.TopClasses(3);                                           // from the explanation's own forward pass: none more
+        using var finer = explainer.Explain(batch, new FinerWeightedTarget(281, [3, 17], alpha: 1)); // 281 against 3 and 17 (Finer-CAM)
         var smooth = new CamExplainer(model, layer, new ExplainerOptions { Method = CamMethods.LayerCam, EigenSmooth = true, AugmentationSmooth = true });
         var twoLayers = new CamExplainer(model, [layer, otherLayer]);          // combined as pytorch-grad-cam combines layers
 
@@ -46,6 +48,9 @@ public sealed class ReadmeExampleTests
         Assert.Equal(["square", "square", "square"], named1.ClassLabels!);
         Assert.Equal(new long[] { 3, 16, 16 }, scoreCam.shape);
         Assert.Same(family[2], family[CamMethods.ScoreCam]);
+        Assert.Equal(281, top[0][0].ClassIndex == 281 ? 281 : one.ClassIndices![0]);
+        Assert.Equal(3, top[2].Count);
+        Assert.Equal([281, 281, 281], finer.ClassIndices!);
         using var smoothed = smooth.Explain(batch, 1);
         using var combined = twoLayers.Explain(batch, 1);
         Assert.Equal("LayerCAM", smoothed.Method);

@@ -359,7 +359,7 @@ public static class Faithfulness
             {
                 if (float.IsNaN(v))
                 {
-                    throw new ArgumentException("A map holds NaN.", nameof(maps));
+                    throw new CamNumericException("A map holds NaN: the explanation that made it failed numerically.");
                 }
             }
         }

@@ -76,7 +76,7 @@ public sealed class FaithfulnessEvaluator
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>Each method's figures.</returns>
-    public FaithfulnessEvaluation Evaluate(IReadOnlyList<RgbImage> images, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public FaithfulnessEvaluation Evaluate(IReadOnlyList<RgbImage> images, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.Count == 0 || images.Any(i => i is null))
@@ -127,7 +127,7 @@ public sealed class FaithfulnessEvaluator
                 parts[m].Add(new Part(deletion, insertion, change, road, batch.Length));
             }
 
-            progress?.Report(new EvaluationProgress("faithfulness", start + batch.Length, images.Count));
+            progress?.Report(new CamProgress("faithfulness", start + batch.Length, images.Count));
         }
 
         var methods = keys.Select((key, m) =>

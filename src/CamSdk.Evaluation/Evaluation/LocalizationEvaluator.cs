@@ -86,7 +86,7 @@ public sealed class LocalizationEvaluator
     /// <param name="cancellationToken">Stops between batches (and inside Score-CAM's passes).</param>
     /// <returns>The figures, a gallery and the misclassified images' explanations.</returns>
     /// <exception cref="ArgumentException">No image, or an image without an object.</exception>
-    public LocalizationEvaluation EvaluateLocalization(IReadOnlyList<EvaluationImage> images, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public LocalizationEvaluation EvaluateLocalization(IReadOnlyList<EvaluationImage> images, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Require(images, objects: 1);
         var keys = _keys;
@@ -141,7 +141,7 @@ public sealed class LocalizationEvaluator
                     }
                 }
 
-                progress?.Report(new EvaluationProgress("localisation", start + batch.Length, images.Count));
+                progress?.Report(new CamProgress("localisation", start + batch.Length, images.Count));
             }
         });
 
@@ -162,7 +162,7 @@ public sealed class LocalizationEvaluator
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The figures and a gallery.</returns>
     /// <exception cref="ArgumentException">No image, or an image without two objects of different classes.</exception>
-    public DiscriminationEvaluation EvaluateDiscrimination(IReadOnlyList<EvaluationImage> images, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public DiscriminationEvaluation EvaluateDiscrimination(IReadOnlyList<EvaluationImage> images, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Require(images, objects: 2);
         var keys = _keys;
@@ -203,7 +203,7 @@ public sealed class LocalizationEvaluator
                     }
                 }
 
-                progress?.Report(new EvaluationProgress("discrimination", start + batch.Length, images.Count));
+                progress?.Report(new CamProgress("discrimination", start + batch.Length, images.Count));
             }
         });
 

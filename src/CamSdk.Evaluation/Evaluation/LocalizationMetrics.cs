@@ -83,7 +83,8 @@ public static class LocalizationMetrics
     /// <param name="map">The map.</param>
     /// <param name="region">[row, column]: true inside the region; the map's shape.</param>
     /// <returns>The share, 0 to 1.</returns>
-    /// <exception cref="ArgumentException">The mask's shape differs from the map's, or the map holds NaN.</exception>
+    /// <exception cref="ArgumentException">The mask's shape differs from the map's.</exception>
+    /// <exception cref="CamNumericException">The map holds NaN.</exception>
     public static double MassShare(float[,] map, bool[,] region)
     {
         ArgumentNullException.ThrowIfNull(map);

@@ -25,7 +25,8 @@ public static class MapComparison
     /// <param name="first">The first map.</param>
     /// <param name="second">The second map, of the same shape.</param>
     /// <returns>The correlation, from -1 to 1, or NaN.</returns>
-    /// <exception cref="ArgumentException">The maps differ in shape, are empty or hold NaN.</exception>
+    /// <exception cref="ArgumentException">The maps differ in shape, or are empty.</exception>
+    /// <exception cref="CamNumericException">A map holds NaN.</exception>
     public static double SpearmanCorrelation(double[,] first, double[,] second)
     {
         RequireSameShape(first, second, minimum: 1);
@@ -36,7 +37,8 @@ public static class MapComparison
     /// <param name="first">The first list.</param>
     /// <param name="second">The second list.</param>
     /// <returns>The correlation, or NaN when either list is constant.</returns>
-    /// <exception cref="ArgumentException">The lists differ in length, are empty or hold NaN.</exception>
+    /// <exception cref="ArgumentException">The lists differ in length, or are empty.</exception>
+    /// <exception cref="CamNumericException">A list holds NaN.</exception>
     public static double SpearmanCorrelation(IReadOnlyList<double> first, IReadOnlyList<double> second)
     {
         ArgumentNullException.ThrowIfNull(first);
@@ -48,7 +50,7 @@ public static class MapComparison
 
         if (first.Any(double.IsNaN) || second.Any(double.IsNaN))
         {
-            throw new ArgumentException("A list holds NaN: a map computed from a broken model cannot be ranked.", nameof(first));
+            throw new CamNumericException("A list holds NaN: a map computed from a broken model cannot be ranked.");
         }
 
         return Pearson(Ranks([.. first]), Ranks([.. second]));
@@ -64,7 +66,8 @@ public static class MapComparison
     /// <param name="second">The second map, of the same shape, at least 11 × 11.</param>
     /// <param name="dataRange">The range the maps' values span; 1 for normalised maps.</param>
     /// <returns>The SSIM: 1 for identical maps.</returns>
-    /// <exception cref="ArgumentException">The maps differ in shape, are smaller than 11 × 11 or hold NaN.</exception>
+    /// <exception cref="ArgumentException">The maps differ in shape, or are smaller than 11 × 11.</exception>
+    /// <exception cref="CamNumericException">A map holds NaN.</exception>
     public static double StructuralSimilarity(double[,] first, double[,] second, double dataRange = 1.0)
     {
         const double Sigma = 1.5, Truncate = 3.5, K1 = 0.01, K2 = 0.03;
@@ -114,7 +117,8 @@ public static class MapComparison
     /// <param name="map">The map, at least 3 cells on each side.</param>
     /// <param name="cellSize">The cell's side in pixels; the paper's 16 by default.</param>
     /// <returns>The feature vector.</returns>
-    /// <exception cref="ArgumentException">The map is smaller than 3 × 3 cells or holds NaN.</exception>
+    /// <exception cref="ArgumentException">The map is smaller than 3 × 3 cells.</exception>
+    /// <exception cref="CamNumericException">The map holds NaN.</exception>
     public static double[] HogFeatures(double[,] map, int cellSize = 16)
     {
         const int Orientations = 9, BlockCells = 3;
@@ -299,7 +303,7 @@ public static class MapComparison
                 {
                     if (float.IsNaN(picture[ch, r, c]))
                     {
-                        throw new ArgumentException("The gradient picture holds NaN.", nameof(picture));
+                        throw new CamNumericException("The gradient picture holds NaN: the explanation that made it failed numerically.");
                     }
 
                     result[r, c] += each(picture[ch, r, c]);
@@ -399,7 +403,7 @@ public static class MapComparison
         {
             if (double.IsNaN(v))
             {
-                throw new ArgumentException("The map holds NaN: a map computed from a broken model cannot be compared.", name);
+                throw new CamNumericException("The map holds NaN: a map computed from a broken model cannot be compared.");
             }
         }
     }

@@ -61,14 +61,16 @@ public static class SanityCheck
     /// <param name="progress">Told after each batch, per stage: "original", "cascading", "independent".</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>Every step's statistics, maps for the first images, and a verdict per method.</returns>
-    /// <exception cref="ArgumentException">Bad arguments, a layer outside the model, or a factory that does not build the same architecture.</exception>
+    /// <exception cref="ArgumentException">Bad arguments, or a layer outside the model.</exception>
+    /// <exception cref="CamModelException">The model has no parameterised layer, or cannot be copied (no factory where one is needed, or a factory that builds another architecture).</exception>
+    /// <exception cref="CamInputException">The images are smaller than SSIM needs.</exception>
     public static SanityCheckResult Run(
         nn.Module<Tensor, Tensor> model,
         nn.Module<Tensor, Tensor> layer,
         Tensor images,
         IReadOnlyList<CamMethod> methods,
         SanityCheckOptions? options = null,
-        IProgress<EvaluationProgress>? progress = null,
+        IProgress<CamProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         options ??= new SanityCheckOptions();
@@ -78,7 +80,7 @@ public static class SanityCheck
         var layers = options.Layers ?? TopDown(copy, images, options.Blocks);
         if (layers.Count == 0)
         {
-            throw new ArgumentException("The model has no parameterised layer to randomise.", nameof(model));
+            throw new CamModelException("The model has no parameterised layer to randomise, so a sanity check by model randomisation cannot be made: check a model with weights.");
         }
 
         var modules = layers.Select(name => ModelCopy.Find(copy, name)).ToArray();
@@ -88,7 +90,7 @@ public static class SanityCheck
         void Advance(string stage)
         {
             done[stage] = done.GetValueOrDefault(stage) + 1;
-            progress?.Report(new EvaluationProgress(stage, done[stage], stage == "original" ? batches : batches * layers.Count));
+            progress?.Report(new CamProgress(stage, done[stage], stage == "original" ? batches : batches * layers.Count));
         }
 
         var family = new FamilyMaps(model, layer, methods, options.IncludeGuided);
@@ -142,7 +144,7 @@ public static class SanityCheck
         Tensor images,
         IReadOnlyList<CamMethod> methods,
         SanityCheckOptions? options = null,
-        IProgress<EvaluationProgress>? progress = null,
+        IProgress<CamProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         options ??= new SanityCheckOptions();
@@ -152,7 +154,7 @@ public static class SanityCheck
         ModelCopy.NameOf(shuffled, shuffledLayer);
         var batches = (int)((images.shape[0] + options.BatchSize - 1) / options.BatchSize);
         var done = 0;
-        void Advance() => progress?.Report(new EvaluationProgress("labels", ++done, 2 * batches));
+        void Advance() => progress?.Report(new CamProgress("labels", ++done, 2 * batches));
         var family = new FamilyMaps(model, layer, methods, options.IncludeGuided);
         var keys = family.Keys;
         var original = ViewsOf(model, layer, images, methods, options, Advance, cancellationToken);
@@ -292,7 +294,7 @@ public static class SanityCheck
 
         if (images.shape[2] < 11 || images.shape[3] < 11)
         {
-            throw new ArgumentException($"The images are {images.shape[2]} × {images.shape[3]} pixels; SSIM needs at least 11 × 11.", nameof(images));
+            throw new CamInputException($"The images are {images.shape[2]} × {images.shape[3]} pixels; SSIM needs at least 11 × 11: check larger images.");
         }
 
         if (methods.Any(m => m is null) || (methods.Count == 0 && !options.IncludeGuided))

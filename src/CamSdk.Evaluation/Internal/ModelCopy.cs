@@ -33,9 +33,8 @@ internal static class ModelCopy
         }
         else
         {
-            throw new ArgumentException(
-                $"{model.GetType().Name} has no public parameterless constructor, so CamSdk cannot make the copy its checks randomise: give a factory that builds the same architecture (e.g. () => new {model.GetType().Name}(...)).",
-                nameof(create));
+            throw new CamModelException(
+                $"{model.GetType().Name} has no public parameterless constructor, so CamSdk cannot make the copy its checks randomise: give a factory that builds the same architecture (e.g. () => new {model.GetType().Name}(...)).");
         }
 
         try
@@ -71,7 +70,7 @@ internal static class ModelCopy
                 names.Add(name);
                 if (!to.TryGetValue(name, out var copy) || !copy.shape.SequenceEqual(tensor.shape))
                 {
-                    throw new ArgumentException(
+                    throw new CamModelException(
                         $"The copy has no {kind} '{name}' of shape [{string.Join(", ", tensor.shape)}]: the model factory must build the same architecture as the model checked.");
                 }
 
@@ -80,7 +79,7 @@ internal static class ModelCopy
 
             if (to.Keys.FirstOrDefault(n => !names.Contains(n)) is { } extra)
             {
-                throw new ArgumentException($"The copy has a {kind} '{extra}' the model lacks: the model factory must build the same architecture as the model checked.");
+                throw new CamModelException($"The copy has a {kind} '{extra}' the model lacks: the model factory must build the same architecture as the model checked.");
             }
         }
     }

@@ -67,7 +67,7 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The sanity check.</returns>
-    public static SanityCheckResult CheckSanity(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static SanityCheckResult CheckSanity(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 32, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trained);
         using var scope = NewDisposeScope();
@@ -83,7 +83,7 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The check (one step).</returns>
-    public static SanityCheckResult CompareShuffledLabels(TrainedShapesNet trained, TrainedShapesNet shuffled, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static SanityCheckResult CompareShuffledLabels(TrainedShapesNet trained, TrainedShapesNet shuffled, ShapesTrainingOptions options, int images = 32, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(shuffled);
@@ -102,7 +102,7 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The figures.</returns>
-    public static FaithfulnessEvaluation EvaluateFaithfulness(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 32, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static FaithfulnessEvaluation EvaluateFaithfulness(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 32, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(options);
@@ -127,7 +127,7 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The study.</returns>
-    public static ShortcutEvaluation StudyShortcut(TrainedShapesNet shortcut, TrainedShapesNet clean, ShapesTrainingOptions options, int images = 300, int gallery = 6, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static ShortcutEvaluation StudyShortcut(TrainedShapesNet shortcut, TrainedShapesNet clean, ShapesTrainingOptions options, int images = 300, int gallery = 6, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shortcut);
         ArgumentNullException.ThrowIfNull(clean);
@@ -171,7 +171,7 @@ public static class ShapesChecks
 
                 right[1] += Correct(model, [.. plain.Skip(start).Take(count).Select(p => p.Image)], classes);
                 right[2] += Correct(model, [.. mismatched.Skip(start).Take(count).Select(m => m.Shape.Image)], classes);
-                progress?.Report(new EvaluationProgress("shortcut", done += count, 2 * images));
+                progress?.Report(new CamProgress("shortcut", done += count, 2 * images));
             }
 
             var byClass = Enumerable.Range(0, SyntheticShapes.ClassCount)
@@ -194,7 +194,7 @@ public static class ShapesChecks
     /// <paramref name="watermarked"/> against <paramref name="trained"/>. A check that cannot run is listed in the report's
     /// <see cref="EvaluationReport.SkippedChecks"/> with the reason, and the others still run.
     /// </summary>
-    /// <param name="report">The report of <see cref="ShapesEvaluation.Evaluate(TrainedShapesNet, ShapesTrainingOptions, int, int, IProgress{EvaluationProgress}?, CancellationToken)"/>.</param>
+    /// <param name="report">The report of <see cref="ShapesEvaluation.Evaluate(TrainedShapesNet, ShapesTrainingOptions, int, int, IProgress{CamProgress}?, CancellationToken)"/>.</param>
     /// <param name="trained">The main network.</param>
     /// <param name="shuffled">The network trained with <see cref="ShuffledLabelsOptions"/>; null skips data randomisation.</param>
     /// <param name="watermarked">The network trained with <see cref="WatermarkOptions"/>; null skips the shortcut study.</param>
@@ -205,7 +205,7 @@ public static class ShapesChecks
     /// <param name="progress">Told after each batch (stages "original", "cascading", "independent", "labels", "faithfulness", "shortcut").</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The report with its sanity, faithfulness and shortcut sections.</returns>
-    public static EvaluationReport AddTo(EvaluationReport report, TrainedShapesNet trained, TrainedShapesNet? shuffled, TrainedShapesNet? watermarked, ShapesTrainingOptions options, int sanityImages = 32, int faithfulnessImages = 32, int shortcutImages = 300, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static EvaluationReport AddTo(EvaluationReport report, TrainedShapesNet trained, TrainedShapesNet? shuffled, TrainedShapesNet? watermarked, ShapesTrainingOptions options, int sanityImages = 32, int faithfulnessImages = 32, int shortcutImages = 300, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(trained);

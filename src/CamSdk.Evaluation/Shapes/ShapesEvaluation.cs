@@ -70,7 +70,7 @@ public static class ShapesEvaluation
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The report.</returns>
-    public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 1_000, int pairs = 200, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, int images = 1_000, int pairs = 200, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         return Evaluate(trained, options, BuiltInSet(options, images, pairs), DatasetName(options), null, progress: progress, cancellationToken: cancellationToken);
@@ -86,7 +86,7 @@ public static class ShapesEvaluation
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The report.</returns>
-    public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, EvaluationSet set, string dataset, IReadOnlyList<CamMethod>? methods = null, int batchSize = 16, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static EvaluationReport Evaluate(TrainedShapesNet trained, ShapesTrainingOptions options, EvaluationSet set, string dataset, IReadOnlyList<CamMethod>? methods = null, int batchSize = 16, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(options);

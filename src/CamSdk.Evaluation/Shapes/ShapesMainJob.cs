@@ -25,7 +25,7 @@ public static class ShapesMainJob
     /// <returns>The networks and the report; dispose it when done.</returns>
     /// <exception cref="CamException">The main network cannot be trained, loaded or evaluated (the trust checks never throw).</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
-    public static MainJobResult Run(MainJobOptions? options = null, IProgress<MainJobProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static MainJobResult Run(MainJobOptions? options = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new MainJobOptions();
         options.Validate();
@@ -51,22 +51,24 @@ public static class ShapesMainJob
         }
     }
 
-    private static TrainedShapesNet Train(string task, string name, ShapesTrainingOptions options, IProgress<MainJobProgress>? progress, CancellationToken cancellationToken)
+    private static TrainedShapesNet Train(string task, string name, ShapesTrainingOptions options, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
-        var reporter = progress is null ? null : new Relay<ShapesTrainingProgress>(p => progress.Report(new MainJobProgress(
-            task, p.Step, p.Steps, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Training {name}: epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:F3}, accuracy {p.Accuracy:P1}"))));
+        var reporter = progress is null ? null : new Relay<CamProgress>(p => progress.Report(p with { Stage = task, Detail = $"Training {name}: {p.Detail}" }));
         var result = ShapesNetTrainer.TrainOrLoad(options, reporter, cancellationToken);
-        progress?.Report(new MainJobProgress(task, 1, 1, result.FromCache ? $"{name} loaded from the cache" : $"{name} trained"));
+        progress?.Report(new CamProgress(task, 1, 1, result.FromCache ? $"{name} loaded from the cache" : $"{name} trained"));
         return result;
     }
 
-    private static Relay<EvaluationProgress>? Stages(IProgress<MainJobProgress>? progress) =>
-        progress is null ? null : new Relay<EvaluationProgress>(p => progress.Report(new MainJobProgress(p.Stage, p.Completed, p.Total, p.Stage switch
+    private static Relay<CamProgress>? Stages(IProgress<CamProgress>? progress) =>
+        progress is null ? null : new Relay<CamProgress>(p => progress.Report(p with
         {
-            "localisation" or "discrimination" => $"Explaining: {p.Stage}",
-            "original" => "Checking: sanity, learned weights",
-            _ => $"Checking: {p.Stage}",
-        })));
+            Detail = p.Stage switch
+            {
+                "localisation" or "discrimination" => $"Explaining: {p.Stage}",
+                "original" => "Checking: sanity, learned weights",
+                _ => $"Checking: {p.Stage}",
+            },
+        }));
 
     /// <summary>Reports on the calling thread (<see cref="Progress{T}"/> would post to the thread pool, out of order).</summary>
     private sealed class Relay<T>(Action<T> report) : IProgress<T>

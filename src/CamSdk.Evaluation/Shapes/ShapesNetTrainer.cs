@@ -56,7 +56,7 @@ public static class ShapesNetTrainer
     /// <returns>The network, in evaluation mode, with its training summary.</returns>
     /// <exception cref="OperationCanceledException">Cancelled; nothing is cached.</exception>
     /// <exception cref="CamWeightsException">The cache folder cannot be created or written.</exception>
-    public static TrainedShapesNet TrainOrLoad(ShapesTrainingOptions? options = null, IProgress<ShapesTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static TrainedShapesNet TrainOrLoad(ShapesTrainingOptions? options = null, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new ShapesTrainingOptions();
         options.Validate();
@@ -125,7 +125,7 @@ public static class ShapesNetTrainer
         });
     }
 
-    private static (ShapesNet Model, ShapesTrainingSummary Summary) Train(ShapesTrainingOptions options, IProgress<ShapesTrainingProgress>? progress, CancellationToken cancellationToken)
+    private static (ShapesNet Model, ShapesTrainingSummary Summary) Train(ShapesTrainingOptions options, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var data = new SyntheticShapes(options.Seed, options.ImageSize);
@@ -178,7 +178,7 @@ public static class ShapesNetTrainer
                         lossSum += loss.item<float>();
                         right += logits.argmax(1).eq(targets).sum().item<long>();
                         seen += targets.shape[0];
-                        progress?.Report(new ShapesTrainingProgress(epoch, options.Epochs, step, steps, lossSum / (b + 1), (double)right / seen));
+                        progress?.Report(new CamProgress("training", step, steps, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {epoch}/{options.Epochs}, loss {lossSum / (b + 1):F3}, accuracy {(double)right / seen:P1}")));
                     }
 
                     losses.Add(lossSum / batches.Length);

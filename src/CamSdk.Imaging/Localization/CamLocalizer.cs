@@ -84,7 +84,7 @@ public static class CamLocalizer
     }
 
     /// <summary>The map's largest value (−∞ for an empty map); a map containing NaN is rejected.</summary>
-    /// <exception cref="ArgumentException">The map contains NaN.</exception>
+    /// <exception cref="CamNumericException">The map contains NaN.</exception>
     internal static float Maximum(float[,] map)
     {
         ArgumentNullException.ThrowIfNull(map);
@@ -93,7 +93,7 @@ public static class CamLocalizer
         {
             if (float.IsNaN(value))
             {
-                throw new ArgumentException("The map contains NaN: the explanation that made it failed numerically.", nameof(map));
+                throw new CamNumericException("The map contains NaN: the explanation that made it failed numerically.");
             }
 
             max = Math.Max(max, value);

@@ -108,6 +108,6 @@ public sealed class CamCapture
     public void ReportProgress(string method, int completed, int total)
     {
         CancellationToken.ThrowIfCancellationRequested();
-        _progress?.Report(new CamProgress(method, LayerName, completed, total));
+        _progress?.Report(new CamProgress(method, completed, total, LayerName));
     }
 }
