@@ -17,7 +17,7 @@ public sealed class PackageTests(PackedPackages packed) : IClassFixture<PackedPa
     {
         ["CamSdk"] = ["TorchSharp"],
         ["CamSdk.Imaging"] = ["CamSdk", "SkiaSharp", "SkiaSharp.NativeAssets.Linux.NoDependencies"],
-        ["CamSdk.Models"] = ["CamSdk", "TorchSharp.PyBridge", "SharpZipLib"],
+        ["CamSdk.Models"] = ["CamSdk", "TorchSharp.PyBridge", "SharpZipLib", "System.IO.Hashing"],
         ["CamSdk.Evaluation"] = ["CamSdk", "CamSdk.Imaging", "CamSdk.Models", "ScottPlot"],
     };
 

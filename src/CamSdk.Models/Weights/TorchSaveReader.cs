@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Linq;
 using CamSdk.Internal;
 using TorchSharp;
@@ -81,16 +82,16 @@ internal static class TorchSaveReader
                 using var data = entry.Open();
                 var isPickle = entry.FullName.EndsWith("data.pkl", StringComparison.Ordinal) && pickle is null;
                 using var copy = isPickle ? new MemoryStream() : null;
-                var crc = Crc32.Initial;
+                var crc = new Crc32();
                 long length = 0;
                 for (int read; (read = data.Read(buffer)) > 0;)
                 {
-                    crc = Crc32.Append(crc, buffer.AsSpan(0, read));
+                    crc.Append(buffer.AsSpan(0, read));
                     length += read;
                     copy?.Write(buffer, 0, read);
                 }
 
-                if (Crc32.Finish(crc) != entry.Crc32 || length != entry.Length)
+                if (crc.GetCurrentHashAsUInt32() != entry.Crc32 || length != entry.Length)
                 {
                     throw new CamWeightsException(
                         $"'{path}' is corrupt: its entry '{entry.FullName}' does not match the checksum the archive records for it " +

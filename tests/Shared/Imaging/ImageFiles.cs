@@ -133,7 +133,7 @@ internal static class ImageFiles
         var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
         png.Write(typed);
         var crc = new byte[4];
-        WriteBigEndian(crc, 0, Internal.Crc32.Finish(Internal.Crc32.Append(Internal.Crc32.Initial, typed)));
+        WriteBigEndian(crc, 0, System.IO.Hashing.Crc32.HashToUInt32(typed));
         png.Write(crc);
     }
 
