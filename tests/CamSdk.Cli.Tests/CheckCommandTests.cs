@@ -8,15 +8,13 @@ using static TorchSharp.torch;
 namespace CamSdk.Tests;
 
 /// <summary><c>camsdk sanity</c> and <c>camsdk faithfulness</c> on a zoo architecture with the user's weights and images.</summary>
+[Trait("Speed", "Slow")]
 public sealed class CheckCommandTests() : CommandLineTests("camsdk-checks-")
 {
     /// <summary>ResNet-18 with six classes, saved as torch.save would, and three held-out shapes as PNG files.</summary>
     private (string Weights, string Images) Write()
     {
-        manual_seed(3);
-        using var model = ResNet.ResNet18(numClasses: 6);
-        var weights = PathOf("resnet18.pth");
-        PyTorchPickler.PickleStateDict(weights, model.state_dict());
+        var weights = SavedResNets.ResNet18(seed: 3, classes: 6);
         var folder = Directory.CreateDirectory(PathOf("images")).FullName;
         var data = new SyntheticShapes(2017, 64);
         for (var i = 0; i < 3; i++)

@@ -15,13 +15,7 @@ namespace CamSdk.Tests;
 /// </summary>
 public sealed class CliCitizenTests() : CommandLineTests("camsdk-citizen-")
 {
-    private string Weights(int classes = 3)
-    {
-        manual_seed(11);
-        var path = PathOf($"resnet18-{classes}.pth");
-        PyTorchPickler.PickleStateDict(path, ResNet.ResNet18(numClasses: classes).state_dict());
-        return path;
-    }
+    private static string Weights(int classes = 3) => SavedResNets.ResNet18(seed: 11, classes);
 
     private string Image(string relative, int seed = 1)
     {
@@ -59,6 +53,7 @@ public sealed class CliCitizenTests() : CommandLineTests("camsdk-citizen-")
         Assert.True(File.Exists(good));
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void ProgressIsPlainLinesWhenRedirectedAndNothingWithQuiet()
     {
@@ -106,6 +101,7 @@ public sealed class CliCitizenTests() : CommandLineTests("camsdk-citizen-")
         Assert.Contains("is a file", Errors.ToString());
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void FoldersAreSearchedRecursivelyGlobsMatchAndNoInputOverwritesAnother()
     {

@@ -14,10 +14,8 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
     /// <summary>A resnet18 with 3 classes, saved as torch.save would save it, and a folder with two images.</summary>
     private (string Weights, string Images, ResNet Model) Setup(int seed = 97)
     {
-        manual_seed(seed);
-        var model = ResNet.ResNet18(numClasses: 3);
-        var weights = PathOf("resnet18.pth");
-        PyTorchPickler.PickleStateDict(weights, model.state_dict());
+        var weights = SavedResNets.ResNet18(seed, classes: 3);
+        var model = SavedResNets.Model(seed, classes: 3);
         var images = Directory.CreateDirectory(PathOf("images")).FullName;
         var pixels = new byte[320 * 240 * 3];
         new Random(seed).NextBytes(pixels);
@@ -100,6 +98,7 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         Assert.True(Tensors.MaxAbsDifference(expected.Gradients, guided) < 1e-5);
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void SeveralMethodsFromOneRunAreWrittenUnderTheirNames()
     {
@@ -191,6 +190,7 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         Assert.Contains("TorchSharp-cuda-linux", Errors.ToString());
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void WeightsOfAnotherArchitectureAreRejectedWithTheKeys()
     {

@@ -37,14 +37,12 @@ public sealed class EvaluateCommandTests() : CommandLineTests("camsdk-evaluate-"
         return folder;
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void EvaluatesAZooArchitectureOnAFolderAndWritesTheReportAndMetrics()
     {
         var folder = WriteFolder();
-        manual_seed(5);
-        using var model = ResNet.ResNet18(numClasses: 6);
-        var weights = PathOf("resnet18.pth");
-        PyTorchPickler.PickleStateDict(weights, model.state_dict());
+        var weights = SavedResNets.ResNet18(seed: 5, classes: 6);
         var labels = PathOf("labels.txt");
         File.WriteAllLines(labels, SyntheticShapes.ClassNames);
         var output = PathOf("out");
@@ -71,13 +69,7 @@ public sealed class EvaluateCommandTests() : CommandLineTests("camsdk-evaluate-"
         Assert.Equal(2, Run("evaluate", "--weights", "w.pth"));
         Assert.Contains("go with --arch", Output.ToString());
 
-        manual_seed(1);
-        using (var threeClasses = ResNet.ResNet18(numClasses: 3))
-        {
-            PyTorchPickler.PickleStateDict(PathOf("three.pth"), threeClasses.state_dict());
-        }
-
-        Assert.Equal(2, Run("evaluate", "--arch", "resnet18", "--weights", PathOf("three.pth")));
+        Assert.Equal(2, Run("evaluate", "--arch", "resnet18", "--weights", SavedResNets.ResNet18(seed: 1, classes: 3)));
         Assert.Contains("Without --data, evaluate uses the built-in shapes, whose 6 classes", Output.ToString());
 
         var folder = WriteFolder();

@@ -35,6 +35,7 @@ public sealed class SymbolicLinkTests : IDisposable
         return [absolute, relative, chained];
     }
 
+    [Trait("Speed", "Slow")]
     [SymbolicLinkFact]
     public void WeightsInEveryFormatLoadThroughLinksAsFromTheFile()
     {

@@ -138,6 +138,7 @@ public sealed class FunctionalReluDetectionTests
 
     public static TheoryData<string> ReinitialisedModels => ["shapesnet", "resnet18"];
 
+    [Trait("Speed", "Slow")]
     [Theory]
     [MemberData(nameof(ReinitialisedModels))]
     public void ModelsWhoseRelusAreAllModulesAreGuidedAtEveryStepOfCascadingRandomisation(string name)

@@ -11,6 +11,7 @@ namespace CamSdk.Tests;
 /// cache that trains, then a warm one that loads), with oneDNN on and off for forward passes. Every run must finish, and a
 /// run with a warm cache must give the figures of the run that trained, to the last digit.
 /// </summary>
+[Trait("Speed", "Slow")]
 [Collection(TinyMainJobCollection.Name)]
 public sealed class MainJobRepeatTests(TinyMainJob job)
 {

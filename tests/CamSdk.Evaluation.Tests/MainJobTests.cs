@@ -8,6 +8,7 @@ using CamSdk.Shapes;
 namespace CamSdk.Tests;
 
 /// <summary>The main job end to end at a tiny size: training, its cache, the evaluation, and the files it writes.</summary>
+[Trait("Speed", "Slow")]
 [Collection(TinyMainJobCollection.Name)]
 public sealed class MainJobTests(TinyMainJob job)
 {

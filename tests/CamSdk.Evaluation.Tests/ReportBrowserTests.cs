@@ -4,6 +4,7 @@ using PuppeteerSharp;
 namespace CamSdk.Tests;
 
 /// <summary>The report opened in a real browser (headless Chromium): what a person would see.</summary>
+[Trait("Speed", "Slow")]
 [Collection(TinyMainJobCollection.Name)]
 public sealed class ReportBrowserTests(TinyMainJob job)
 {

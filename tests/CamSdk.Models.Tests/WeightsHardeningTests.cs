@@ -39,6 +39,7 @@ public sealed class WeightsHardeningTests : IDisposable
         return stream.ToArray();
     }
 
+    [Trait("Speed", "Slow")]
     [Fact]
     public void AByteFlippedInsideATensorFailsTheChecksum()
     {

@@ -11,6 +11,7 @@ public sealed class MemoryCollection
 {
 }
 
+[Trait("Speed", "Slow")]
 [Collection(nameof(MemoryTests))]
 public sealed class MemoryTests(ITestOutputHelper output)
 {

@@ -8,6 +8,7 @@ namespace CamSdk.Tests;
 /// native call, so a garbage collection in between frees it while libtorch reads it (CI once failed so, in
 /// <c>RgbImage.ToTensor</c>'s <c>/ 255</c>). See <c>CamSdk.Internal.Scalars</c>.
 /// </summary>
+[Trait("Speed", "Slow")]
 public sealed class NativeLifetimeTests
 {
     /// <summary>
