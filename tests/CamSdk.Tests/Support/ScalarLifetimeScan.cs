@@ -36,49 +36,102 @@ internal static class ScalarLifetimeScan
 
     /// <summary>
     /// Compiles the C# files of <paramref name="folder"/> (with CamSdk's generator) as its project does, and scans them:
-    /// its own files, the shared test helpers its project links (tests/Tests.props), and the references its last restore
-    /// and build resolved (obj/project.assets.json, the referenced projects' outputs).
+    /// its own files and the shared test helpers its project links (tests/Tests.props), against the packages its restore
+    /// resolved (obj/project.assets.json) and the projects it references, compiled here from their sources too. Nothing
+    /// is read from a build's output, so the scan gives the same answer whatever has been built, and in whatever order.
     /// </summary>
-    /// <param name="folder">A project folder; bin and obj are skipped but for the SDK's global usings.</param>
+    /// <param name="folder">A project folder; bin and obj are skipped.</param>
     /// <param name="repositoryRoot">Paths in findings are relative to it.</param>
     internal static (IReadOnlyList<Finding> Findings, IReadOnlyList<Diagnostic> Errors) ScanProject(string folder, string repositoryRoot)
+    {
+        var project = Compiled(folder, repositoryRoot);
+        return (Findings(project.Output, project.Own, repositoryRoot), project.Errors);
+    }
+
+    /// <summary>A project compiled from its sources: the compilation with generated code, its own trees, and its errors.</summary>
+    private sealed record CompiledProject(Compilation Output, IReadOnlySet<SyntaxTree> Own, IReadOnlyList<Diagnostic> Errors);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<CompiledProject>> Projects = new();
+
+    /// <summary>Each project is compiled once per test run, and serves every project that references it.</summary>
+    private static CompiledProject Compiled(string folder, string repositoryRoot) =>
+        Projects.GetOrAdd(Path.GetFullPath(folder), f => new Lazy<CompiledProject>(() => Compile(f, repositoryRoot))).Value;
+
+    private static CompiledProject Compile(string folder, string repositoryRoot)
     {
         var name = Path.GetFileName(folder);
         var files = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(f => !IsUnder(f, folder, "bin") && !IsUnder(f, folder, "obj"))
             .ToList();
         var project = File.ReadAllText(Path.Combine(folder, name + ".csproj"));
+        var settings = project;
         if (project.Contains("Tests.props", StringComparison.Ordinal))
         {
             var shared = Path.Combine(repositoryRoot, "tests", "Shared");
+            settings += File.ReadAllText(Path.Combine(repositoryRoot, "tests", "Tests.props"));
             files.AddRange(Directory.EnumerateFiles(shared, "*.cs"));
-            if (project.Contains("<CamSdkTestsUseImages>true</CamSdkTestsUseImages>", StringComparison.Ordinal))
+            foreach (var (property, subfolder) in new[] { ("CamSdkTestsUseImages", "Imaging"), ("CamSdkTestsUseModels", "Models") })
             {
-                files.AddRange(Directory.EnumerateFiles(Path.Combine(shared, "Imaging"), "*.cs"));
+                if (project.Contains($"<{property}>true</{property}>", StringComparison.Ordinal))
+                {
+                    files.AddRange(Directory.EnumerateFiles(Path.Combine(shared, subfolder), "*.cs"));
+                }
             }
         }
 
         var sources = files.Select(f => (Path: f, Text: File.ReadAllText(f))).ToList();
-        // The SDK writes a project's implicit global usings into obj; every configuration's copy is the same.
-        var globalUsings = Directory.Exists(Path.Combine(folder, "obj"))
-            ? Directory.EnumerateFiles(Path.Combine(folder, "obj"), $"{name}.GlobalUsings.g.cs", SearchOption.AllDirectories).FirstOrDefault()
-            : null;
-        if (globalUsings is not null)
+        if (GlobalUsings(settings) is { } usings)
         {
-            sources.Add((globalUsings, File.ReadAllText(globalUsings)));
+            sources.Add((Path.Combine(folder, "obj", $"{name}.GlobalUsings.g.cs"), usings));
         }
 
-        return Scan(name, sources, repositoryRoot, ProjectReferences(folder, name));
+        // The SDK writes an attribute for each <InternalsVisibleTo Include="…" /> item into obj.
+        var friends = System.Text.RegularExpressions.Regex.Matches(project, "<InternalsVisibleTo Include=\"([^\"]+)\" />").Select(m => m.Groups[1].Value).ToList();
+        if (friends.Count > 0)
+        {
+            sources.Add((Path.Combine(folder, "obj", $"{name}.AssemblyInfo.cs"),
+                string.Concat(friends.Select(a => $"[assembly: System.Runtime.CompilerServices.InternalsVisibleTo(\"{a}\")]\n"))));
+        }
+
+        var (output, errors) = CompileWithGenerator(name, sources, References(folder, name, repositoryRoot));
+        var own = output.SyntaxTrees.Where(t => !t.FilePath.EndsWith(".GlobalUsings.g.cs", StringComparison.Ordinal) && !t.FilePath.EndsWith(".AssemblyInfo.cs", StringComparison.Ordinal)).ToHashSet();
+        return new CompiledProject(output, own, errors);
+    }
+
+    /// <summary>
+    /// The global usings the SDK writes for a project with <c>ImplicitUsings</c> enabled (Microsoft.NET.Sdk's list), and
+    /// its <c>&lt;Using Include="…" /&gt;</c> items; null when implicit usings are off (Directory.Build.props's default).
+    /// </summary>
+    private static string? GlobalUsings(string settings)
+    {
+        if (!settings.Contains("<ImplicitUsings>enable</ImplicitUsings>", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string[] sdk = ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks"];
+        var items = System.Text.RegularExpressions.Regex.Matches(settings, "<Using Include=\"([^\"]+)\" />").Select(m => m.Groups[1].Value);
+        return string.Concat(sdk.Concat(items).Distinct().Select(u => $"global using {u};\n"));
     }
 
     /// <summary>
     /// What the project compiles against: the running .NET's framework assemblies, its NuGet packages' compile assets (as its
-    /// restore resolved them) and the outputs of the projects it references.
+    /// restore resolved them) and the projects it references, compiled from their sources (the generator, which runs in
+    /// the compiler, is run on every compilation instead).
     /// </summary>
-    private static IEnumerable<MetadataReference> ProjectReferences(string folder, string name)
+    private static IEnumerable<MetadataReference> References(string folder, string name, string repositoryRoot)
     {
         var framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        var references = Directory.EnumerateFiles(framework, "*.dll").ToList();
+        var files = Directory.EnumerateFiles(framework, "*.dll").ToList();
+        var projects = new List<MetadataReference>();
+        // The generator is a netstandard2.0 analyzer, not compiled here: a project that references it as a library gets the
+        // build of it this scan runs.
+        var project = File.ReadAllText(Path.Combine(folder, name + ".csproj"));
+        if (System.Text.RegularExpressions.Regex.IsMatch(project, "<ProjectReference Include=\"[^\"]*CamSdk\\.Generators\\.csproj\"(?![^>]*ReferenceOutputAssembly=\"false\")"))
+        {
+            files.Add(typeof(ExplainGenerator).Assembly.Location);
+        }
+
         using var assets = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "obj", "project.assets.json")));
         var root = assets.RootElement;
         var packages = root.GetProperty("packageFolders").EnumerateObject().Select(p => p.Name).ToList();
@@ -88,12 +141,12 @@ internal static class ScalarLifetimeScan
             var info = libraries.GetProperty(key);
             if (library.GetProperty("type").GetString() == "project")
             {
-                var projectFile = Path.GetFullPath(Path.Combine(folder, info.GetProperty("path").GetString()!));
-                var assembly = Path.GetFileNameWithoutExtension(projectFile) + ".dll";
-                var built = Directory.Exists(Path.Combine(Path.GetDirectoryName(projectFile)!, "bin"))
-                    ? Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(projectFile)!, "bin"), assembly, SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
-                    : null;
-                references.AddRange(built is null ? [] : [built]);
+                var referenced = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(folder, info.GetProperty("path").GetString()!)))!;
+                if (!Path.GetFileName(referenced).StartsWith("CamSdk.Generators", StringComparison.Ordinal))
+                {
+                    projects.Add(Compiled(referenced, repositoryRoot).Output.ToMetadataReference());
+                }
+
                 continue;
             }
 
@@ -105,23 +158,31 @@ internal static class ScalarLifetimeScan
             var path = info.GetProperty("path").GetString()!;
             foreach (var asset in compile.EnumerateObject().Select(a => a.Name).Where(a => a.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)))
             {
-                references.AddRange(packages.Select(p => Path.Combine(p, path, asset)).Where(File.Exists).Take(1));
+                files.AddRange(packages.Select(p => Path.Combine(p, path, asset)).Where(File.Exists).Take(1));
             }
         }
 
-        return references.Where(r => Path.GetFileNameWithoutExtension(r) != name).DistinctBy(Path.GetFileName).Select(r => MetadataReference.CreateFromFile(r));
+        return files.Where(r => Path.GetFileNameWithoutExtension(r) != name).DistinctBy(Path.GetFileName).Select(r => (MetadataReference)MetadataReference.CreateFromFile(r)).Concat(projects);
     }
 
     /// <summary>Compiles <paramref name="sources"/> as the assembly <paramref name="assemblyName"/> and scans them.</summary>
     internal static (IReadOnlyList<Finding> Findings, IReadOnlyList<Diagnostic> Errors) Scan(
         string assemblyName, IReadOnlyList<(string Path, string Text)> sources, string repositoryRoot, IEnumerable<MetadataReference>? references = null)
     {
+        var (output, errors) = CompileWithGenerator(assemblyName, sources, references ?? References(assemblyName));
+        return (Findings(output, output.SyntaxTrees.ToHashSet(), repositoryRoot), errors);
+    }
+
+    /// <summary>Compiles <paramref name="sources"/> and runs CamSdk's generator on them, as the build does.</summary>
+    private static (Compilation Output, IReadOnlyList<Diagnostic> Errors) CompileWithGenerator(
+        string assemblyName, IReadOnlyList<(string Path, string Text)> sources, IEnumerable<MetadataReference> references)
+    {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, parse, s.Path)).ToList();
         var compilation = CSharpCompilation.Create(
             assemblyName,
             trees,
-            references ?? References(assemblyName),
+            references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
         CSharpGeneratorDriver.Create([new ExplainGenerator().AsSourceGenerator()], parseOptions: parse)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
@@ -129,8 +190,14 @@ internal static class ScalarLifetimeScan
         var errors = output.GetDiagnostics()
             .Where(d => d.Severity == DiagnosticSeverity.Error && d.Id != "CS8805")
             .ToList();
+        return (output, errors);
+    }
+
+    /// <summary>Every unheld Scalar in <paramref name="trees"/> of <paramref name="output"/>.</summary>
+    private static List<Finding> Findings(Compilation output, IReadOnlySet<SyntaxTree> trees, string repositoryRoot)
+    {
         var findings = new List<Finding>();
-        foreach (var tree in output.SyntaxTrees)
+        foreach (var tree in output.SyntaxTrees.Where(trees.Contains))
         {
             var model = output.GetSemanticModel(tree);
             var seen = new HashSet<IOperation>();
@@ -153,7 +220,7 @@ internal static class ScalarLifetimeScan
             }
         }
 
-        return (findings, errors);
+        return findings;
     }
 
     /// <summary>What is wrong with <paramref name="operation"/>, or null.</summary>
