@@ -36,6 +36,11 @@ public sealed class PackageTests(PackedPackages packed) : IClassFixture<PackedPa
             Assert.Matches("<repository type=\"git\" commit=\"[0-9a-f]{40}\" />", manifest);
             var dependencies = PackedPackages.DependencyIds(manifest);
             Assert.True(dependencies.SetEquals(allowed), $"{id} depends on {string.Join(", ", dependencies.Order())}; it may depend on {string.Join(", ", allowed)}.");
+            // Our packages share internals, so each takes the others at exactly its own version.
+            foreach (var ours in dependencies.Where(d => d.StartsWith("CamSdk", StringComparison.Ordinal)))
+            {
+                Assert.Matches($"<dependency id=\"{Regex.Escape(ours)}\" version=\"\\[{Regex.Escape(packed.Version)}\\]\"", manifest);
+            }
             // The generator and the Debian 12 fix ship in the core package only.
             Assert.Equal(id == "CamSdk", entries.Contains("analyzers/dotnet/cs/CamSdk.Generators.dll"));
             Assert.Equal(id == "CamSdk", entries.Contains("buildTransitive/CamSdk.targets"));
@@ -168,6 +173,9 @@ public sealed class PackedPackages : IDisposable
             PackageTests.Run("dotnet", $"pack \"{Path.Combine(repository, "src", id, id + ".csproj")}\" -c Release -o \"{_feed}\" -p:Version={_version}", repository);
         }
     }
+
+    /// <summary>The version every package was packed at.</summary>
+    public string Version => _version;
 
     public string PackagePath(string id) => Path.Combine(_feed, $"{id}.{_version}.nupkg");
 
