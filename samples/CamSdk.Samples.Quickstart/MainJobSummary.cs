@@ -14,22 +14,22 @@ internal static class MainJobSummary
     {
         var (trained, report) = (job.Trained, job.Report);
         var localization = report.Localization;
-        var gradCam = localization.Methods.First(m => m.Method == GradCam);
-        var baseline = localization.Methods.First(m => m.Method == LocalizationEvaluator.CentredBoxKey);
+        var gradCam = localization.Methods.First(m => m.MethodKey == GradCam);
+        var baseline = localization.Methods.First(m => m.MethodKey == LocalizationEvaluator.CentredBoxKey);
         yield return $"ShapesNet {(trained.FromCache ? "loaded from the cache" : $"trained in {trained.Summary.TrainingSeconds:F0} s and cached")}; held-out accuracy {localization.Accuracy:P1} on {localization.Images:N0} images.";
         yield return starLine;
         yield return $"Localisation on {localization.Images:N0} held-out images: Grad-CAM's top-1 error {gradCam.Top1Error:P1} (a centred box: {baseline.Top1Error:P1}), " +
             $"ground-truth-class error {gradCam.GroundTruthClassError:P1}, pointing game {gradCam.PointingGame:P1}.";
         if (report.Discrimination is { } discrimination)
         {
-            var shares = discrimination.Methods.ToDictionary(m => m.Method);
+            var shares = discrimination.Methods.ToDictionary(m => m.MethodKey);
             yield return $"Two objects of different classes ({discrimination.Images:N0} images): Grad-CAM puts {shares[GradCam].OwnBoxShare:P1} of a class's map in its own object's box " +
                 $"and {shares[GradCam].OtherBoxShare:P1} in the other's; Guided Backprop {shares[Guided].OwnBoxShare:P1} and {shares[Guided].OtherBoxShare:P1}.";
         }
 
         if (report.Sanity is { } sanity)
         {
-            foreach (var verdict in sanity.Verdicts.Where(v => v.Method is GradCam or Guided))
+            foreach (var verdict in sanity.Verdicts.Where(v => v.MethodKey is GradCam or Guided))
             {
                 yield return $"Sanity: {verdict.Text}";
             }
@@ -45,7 +45,7 @@ internal static class MainJobSummary
 
         if (report.Faithfulness is { } faithfulness)
         {
-            var faithful = faithfulness.Methods.ToDictionary(m => m.Method);
+            var faithful = faithfulness.Methods.ToDictionary(m => m.MethodKey);
             var (g, b) = (faithful[GradCam], faithful[Guided]);
             yield return $"Faithfulness ({faithfulness.Images} images): Grad-CAM deletion AUC {g.Deletion.Area:F3}, insertion AUC {g.Insertion.Area:F3}, ROAD combined {g.RoadCombined:F3}; " +
                 $"Guided Backprop {b.Deletion.Area:F3}, {b.Insertion.Area:F3}, {b.RoadCombined:F3}.";
@@ -60,7 +60,7 @@ internal static class MainJobSummary
 
         foreach (var problem in report.Problems)
         {
-            var what = string.Join(", ", new[] { problem.Section, problem.Method, problem.Step }.Where(p => p is not null));
+            var what = string.Join(", ", new[] { problem.Section, problem.MethodKey, problem.Step }.Where(p => p is not null));
             yield return $"Not computed ({what}): {problem.Reason}";
         }
     }

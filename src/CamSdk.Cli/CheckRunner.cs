@@ -46,8 +46,8 @@ internal sealed class CheckRunner(Terminal terminal)
         var last = result.Steps.LastOrDefault(s => s.Randomization == SanityRandomization.Cascading) ?? result.Steps[^1];
         foreach (var verdict in result.Verdicts)
         {
-            var s = last.Similarity[verdict.Method];
-            table.AddRow(verdict.Method, Number(s.SpearmanAbsolute), Number(s.Ssim), Number(s.Hog), verdict.Passes ? "[green]yes[/]" : "[red]no[/]");
+            var s = last.Similarity[verdict.MethodKey];
+            table.AddRow(verdict.MethodKey, Number(s.SpearmanAbsolute), Number(s.Ssim), Number(s.Hog), verdict.Passes ? "[green]yes[/]" : "[red]no[/]");
         }
 
         terminal.Out.Write(table);
@@ -96,7 +96,7 @@ internal sealed class CheckRunner(Terminal terminal)
         var table = new Table().AddColumns("method", "deletion AUC ↓", "insertion AUC ↑", "confidence change", "ROAD combined ↑");
         foreach (var m in result.Methods)
         {
-            table.AddRow(m.Method, Number(m.Deletion.Area), Number(m.Insertion.Area), Number(m.ConfidenceChange), Number(m.RoadCombined));
+            table.AddRow(m.MethodKey, Number(m.Deletion.Area), Number(m.Insertion.Area), Number(m.ConfidenceChange), Number(m.RoadCombined));
         }
 
         terminal.Out.Write(table);

@@ -67,7 +67,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
         var table = new Table().AddColumns("method", "top-1 loc. error", "GT-class loc. error", "pointing game");
         foreach (var method in report.Localization.Methods)
         {
-            table.AddRow(method.Method, Percent(method.Top1Error), Percent(method.GroundTruthClassError), Percent(method.PointingGame));
+            table.AddRow(method.MethodKey, Percent(method.Top1Error), Percent(method.GroundTruthClassError), Percent(method.PointingGame));
         }
 
         terminal.Out.Write(table);

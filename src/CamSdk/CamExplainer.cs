@@ -167,10 +167,12 @@ public sealed class CamExplainer
             throw new ArgumentException("Give at least one method, and no null.", nameof(methods));
         }
 
-        var twice = list.GroupBy(m => m.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        var twice = list.GroupBy(m => m.Key, StringComparer.OrdinalIgnoreCase).Concat(list.GroupBy(m => m.Name, StringComparer.OrdinalIgnoreCase))
+            .FirstOrDefault(g => g.Count() > 1);
         if (twice is not null)
         {
-            throw new ArgumentException($"Two methods are named '{twice.Key}'; results are told apart by name, so explain them in separate calls.", nameof(methods));
+            throw new ArgumentException(
+                $"Two methods have the key or name '{twice.Key}'; results are told apart by key and by name, so explain them in separate calls.", nameof(methods));
         }
 
         target ??= CamTarget.PredictedClass;

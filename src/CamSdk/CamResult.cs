@@ -22,7 +22,7 @@ public sealed class CamResult : IDisposable
         ClassIndices = classIndices;
         _labels = labels;
         ClassLabels = namesClasses && classIndices is not null && labels is not null ? [.. System.Linq.Enumerable.Select(classIndices, c => labels[c])] : null;
-        Method = method;
+        MethodName = method;
         MethodKey = methodKey;
         Target = target;
     }
@@ -57,7 +57,7 @@ public sealed class CamResult : IDisposable
     public IReadOnlyList<string>? ClassLabels { get; }
 
     /// <summary>The name of the method that computed the maps, as pytorch-grad-cam names it (e.g. <c>GradCAM</c>, <c>ScoreCAM</c>).</summary>
-    public string Method { get; }
+    public string MethodName { get; }
 
     /// <summary>The method's key (<see cref="Methods.CamMethod.Key"/>: <c>gradcam</c>, <c>scorecam</c>…).</summary>
     public string MethodKey { get; }
@@ -95,7 +95,7 @@ public sealed class CamResult : IDisposable
     internal CamResult ReplaceHeatmaps(torch.Tensor heatmaps)
     {
         Heatmaps.Dispose();
-        return new CamResult(RawMaps, heatmaps, Scores, Outputs, ClassIndices, _labels, ClassLabels is not null, Method, MethodKey, Target);
+        return new CamResult(RawMaps, heatmaps, Scores, Outputs, ClassIndices, _labels, ClassLabels is not null, MethodName, MethodKey, Target);
     }
 
     /// <summary>Moves the result's tensors to the dispose scope outside the current one.</summary>

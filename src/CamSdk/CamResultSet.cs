@@ -22,18 +22,23 @@ public sealed class CamResultSet : IReadOnlyList<CamResult>, IDisposable
     /// <inheritdoc />
     public CamResult this[int index] => _results[index];
 
-    /// <summary>The result of the method with this name (e.g. <c>GradCAM</c>; case-insensitive).</summary>
-    /// <param name="methodName">The method's <see cref="CamMethod.Name"/>.</param>
+    /// <summary>
+    /// The result of the method with this key or name, case-insensitively: <c>gradcam++</c> (its
+    /// <see cref="CamMethod.Key"/>) or <c>GradCAMPlusPlus</c> (its <see cref="CamMethod.Name"/>).
+    /// </summary>
+    /// <param name="keyOrName">The method's key or name.</param>
     /// <returns>Its result.</returns>
-    /// <exception cref="KeyNotFoundException">No method of that name was computed.</exception>
-    public CamResult this[string methodName] =>
-        _results.FirstOrDefault(r => string.Equals(r.Method, methodName, StringComparison.OrdinalIgnoreCase))
-        ?? throw new KeyNotFoundException($"No result of a method named '{methodName}'. Computed: {string.Join(", ", _results.Select(r => r.Method))}.");
+    /// <exception cref="KeyNotFoundException">No method of that key or name was computed.</exception>
+    public CamResult this[string keyOrName] =>
+        _results.FirstOrDefault(r => string.Equals(r.MethodKey, keyOrName, StringComparison.OrdinalIgnoreCase))
+        ?? _results.FirstOrDefault(r => string.Equals(r.MethodName, keyOrName, StringComparison.OrdinalIgnoreCase))
+        ?? throw new KeyNotFoundException(
+            $"No result of a method with the key or name '{keyOrName}'. Computed: {string.Join(", ", _results.Select(r => $"{r.MethodKey} ({r.MethodName})"))}.");
 
     /// <summary>The result of <paramref name="method"/>.</summary>
     /// <param name="method">One of the methods of the call.</param>
     /// <returns>Its result.</returns>
-    public CamResult this[CamMethod method] => this[(method ?? throw new ArgumentNullException(nameof(method))).Name];
+    public CamResult this[CamMethod method] => this[(method ?? throw new ArgumentNullException(nameof(method))).Key];
 
     /// <inheritdoc />
     public IEnumerator<CamResult> GetEnumerator() => ((IEnumerable<CamResult>)_results).GetEnumerator();

@@ -30,6 +30,7 @@ public static class ExplainableModelExtensions
     /// <param name="method">The method; Grad-CAM when null.</param>
     /// <returns>The explainer.</returns>
     /// <exception cref="ArgumentException">A layer of another model, or none where the model has no default layer.</exception>
+    /// <exception cref="CamLayerException">The layer's field or property is null.</exception>
     public static CamExplainer CreateExplainer<TModel>(this TModel model, Enum? layer = null, CamMethod? method = null)
         where TModel : torch.nn.Module<torch.Tensor, torch.Tensor>, IExplainableModel
     {

@@ -76,7 +76,7 @@ public sealed class CheckIsolationTests
             }
         }
 
-        var verdicts = result.Verdicts.ToDictionary(v => v.Method);
+        var verdicts = result.Verdicts.ToDictionary(v => v.MethodKey);
         Assert.Null(verdicts["gradcam"].Failure);
         Assert.NotNull(verdicts[GuidedBackpropagation.Key].Failure);
         Assert.False(verdicts[GuidedBackpropagation.Key].Passes);
@@ -86,7 +86,7 @@ public sealed class CheckIsolationTests
         var report = MinimalReport() with { Sanity = result };
         var problems = report.Problems;
         Assert.Equal(2 * (layers.Count + 1), problems.Count);
-        Assert.Contains(problems, p => p.Section == "sanity" && p.Method == GuidedBackpropagation.Key && p.Step == "cascading, depth 1 (fc)");
+        Assert.Contains(problems, p => p.Section == "sanity" && p.MethodKey == GuidedBackpropagation.Key && p.Step == "cascading, depth 1 (fc)");
         Assert.Contains(problems, p => p.Step == "independent, depth 1 (fc)");
         Assert.DoesNotContain(problems, p => p.Step == "independent, depth 2 (conv3)");
         var html = report.ToHtml();
@@ -120,7 +120,7 @@ public sealed class CheckIsolationTests
         var methods = new[]
         {
             new MethodLocalization("gradcam", 0.25, 0.25, 0.75, 4),
-            new MethodLocalization("scorecam", double.NaN, double.NaN, double.NaN, 4) { Failure = "out of memory", Name = "ScoreCAM" },
+            new MethodLocalization("scorecam", double.NaN, double.NaN, double.NaN, 4) { Failure = "out of memory", MethodName = "ScoreCAM" },
         };
         var report = MinimalReport() with { Localization = new LocalizationEvaluation(methods, 1.0, 4, (10, 10), [], [], 0) };
         var json = JsonNode.Parse(report.ToMetricsJson())!["localization"]!["methods"]!;

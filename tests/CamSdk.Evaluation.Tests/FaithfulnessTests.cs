@@ -280,7 +280,7 @@ public sealed class FaithfulnessTests
         Assert.Contains("one map and one class per image", Assert.Throws<ArgumentException>(() => Faithfulness.Deletion(model, image, [RegionFirst(), RegionFirst()], [0])).Message);
         Assert.Contains("input's size", Assert.Throws<ArgumentException>(() => Faithfulness.Deletion(model, image, [new float[3, 3]], [0])).Message);
         Assert.Contains("step", Assert.Throws<ArgumentOutOfRangeException>(() => Faithfulness.Deletion(model, image, [RegionFirst()], [0], step: 0)).Message);
-        Assert.Contains("class 7", Assert.Throws<ArgumentOutOfRangeException>(() => Faithfulness.ConfidenceChange(model, image, [RegionFirst()], [7])).Message);
+        Assert.Contains("class 7 is not one of them", Assert.Throws<CamTargetException>(() => Faithfulness.ConfidenceChange(model, image, [RegionFirst()], [7])).Message);
         Assert.Contains("0 to 100", Assert.Throws<ArgumentOutOfRangeException>(() => Faithfulness.Road(model, image, [RegionFirst()], [0], RoadOrder.MostRelevantFirst, 120)).Message);
         Assert.Contains("one flag per pixel", Assert.Throws<ArgumentException>(() => RoadImputation.Impute(new float[1, 2, 2], new bool[3, 3])).Message);
     }

@@ -121,10 +121,10 @@ public sealed class MainJobTests(TinyMainJob job)
         var images = job.Report.Localization.Gallery.Concat(job.Report.Discrimination!.Gallery).ToList();
         var classes = images.SelectMany(i => i.Classes).ToList();
         Assert.NotEmpty(classes);
-        Assert.Contains(classes, c => c.Maps.Single(m => m.Method == "gradcam").Map.Cast<float>().Max() > 0.99f); // not all empty
+        Assert.Contains(classes, c => c.Maps.Single(m => m.MethodKey == "gradcam").Map.Cast<float>().Max() > 0.99f); // not all empty
         foreach (var explained in classes)
         {
-            var maps = explained.Maps.ToDictionary(m => m.Method);
+            var maps = explained.Maps.ToDictionary(m => m.MethodKey);
             var (cam, gradCam) = (maps["cam"].Map, maps["gradcam"].Map);
             var largest = cam.Cast<float>().Zip(gradCam.Cast<float>(), (a, b) => Math.Abs(a - b)).Max();
             Assert.True(largest < 1e-5, $"CAM and Grad-CAM differ by {largest}.");

@@ -78,7 +78,7 @@ public sealed class SanityCheckTests
         // With every layer random, Grad-CAM's maps no longer follow the original's.
         var all = result.Steps.Last(s => s.Randomization == SanityRandomization.Cascading);
         Assert.True(all.Similarity["gradcam"].SpearmanAbsolute < 0.9, $"rank correlation {all.Similarity["gradcam"].SpearmanAbsolute}");
-        Assert.Equal(result.Methods, result.Verdicts.Select(v => v.Method));
+        Assert.Equal(result.Methods, result.Verdicts.Select(v => v.MethodKey));
         Assert.All(result.Verdicts, v => Assert.Equal(v.RankCorrelation < SanityCheck.PassThreshold, v.Passes));
         Assert.Equal(2, result.Original.Count);
         Assert.Equal(24, result.Original[0][0].GetLength(0));
@@ -121,7 +121,7 @@ public sealed class SanityCheckTests
         // SmallCnn has no parameterless constructor: say how to give a factory.
         Assert.Contains("factory", Assert.Throws<CamModelException>(() => SanityCheck.Run(model, model.features, images, [CamMethods.GradCam])).Message);
         using var other = new SmallCnn(classes: 3);
-        Assert.Contains("not a module of the model", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, other.features, images, [CamMethods.GradCam], wrong)).Message);
+        Assert.Contains("not a module of the model", Assert.Throws<CamLayerException>(() => SanityCheck.Run(model, other.features, images, [CamMethods.GradCam], wrong)).Message);
         Assert.Contains("11 × 11", Assert.Throws<CamInputException>(() => SanityCheck.Run(model, model.features, rand(1, 3, 8, 8), [CamMethods.GradCam], wrong)).Message);
         var right = new SanityCheckOptions { CreateModel = () => new SmallCnn(classes: 3) };
         Assert.Contains("CAM is bound to one model's classifier", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [new Cam(model.fc)], right)).Message);
@@ -141,7 +141,7 @@ public sealed class SanityCheckTests
         var evaluator = new FaithfulnessEvaluator(model, model.features, [CamMethods.GradCam], new ImagePreprocessor()) { Step = 96, Percentiles = [50] };
         var result = evaluator.Evaluate(pictures);
         AssertSame(before, model);
-        Assert.Equal(["gradcam", "guided-backprop", "guided-gradcam"], result.Methods.Select(m => m.Method));
+        Assert.Equal(["gradcam", "guided-backprop", "guided-gradcam"], result.Methods.Select(m => m.MethodKey));
         Assert.All(result.Methods, m => Assert.Equal(7, m.Deletion.Scores.Count)); // 576 pixels in steps of 96, and the start
     }
 

@@ -37,12 +37,12 @@ public sealed class GeneratedExplainTests
         using var image = randn(2, 3, 16, 16);
         using var plusPlus = net.Explain(image, Shape.Square, method: CamSdk.Methods.CamMethods.GradCamPlusPlus);
         using var byHand = new CamExplainer(net, net.Features, new ExplainerOptions { Method = CamSdk.Methods.CamMethods.GradCamPlusPlus }).Explain(image, 1);
-        Assert.Equal("GradCAMPlusPlus", plusPlus.Method);
+        Assert.Equal("GradCAMPlusPlus", plusPlus.MethodName);
         Assert.True(byHand.RawMaps.max().item<float>() > 0);
         Assert.Equal(0, MaxDifference(plusPlus.Heatmaps, byHand.Heatmaps));
 
         using var several = net.Explain(image, [CamSdk.Methods.CamMethods.GradCamPlusPlus, CamSdk.Methods.CamMethods.EigenCam], CamTarget.Class(1));
-        Assert.Equal(["GradCAMPlusPlus", "EigenCAM"], several.Select(r => r.Method));
+        Assert.Equal(["GradCAMPlusPlus", "EigenCAM"], several.Select(r => r.MethodName));
         Assert.Equal(0, MaxDifference(several[0].Heatmaps, byHand.Heatmaps));
     }
 

@@ -47,10 +47,10 @@ public sealed class CamFamilyTests
             ["CAM"] = [Weights[c, 0], Weights[c, 1]],
         };
 
-        Assert.Equal(expected.Keys.Order(), results.Select(r => r.Method).Order());
+        Assert.Equal(expected.Keys.Order(), results.Select(r => r.MethodName).Order());
         foreach (var result in results)
         {
-            var w = expected[result.Method];
+            var w = expected[result.MethodName];
             AssertRaw(result, i => Math.Max(w[0] * Channels[0][i] + w[1] * Channels[1][i], 0));
         }
     }
@@ -134,7 +134,7 @@ public sealed class CamFamilyTests
         foreach (var method in methods)
         {
             using var alone = new CamExplainer(model, model.features, new ExplainerOptions { Method = method }).Explain(input, CamTarget.Classes([2, 0]));
-            Assert.Equal(method.Name, together[method].Method);
+            Assert.Equal(method.Name, together[method].MethodName);
             Assert.True(alone.Heatmaps.max().item<float>() > 0.5f, $"{method.Name} must give a non-trivial map");
             Assert.Equal(0, Tensors.MaxAbsDifference(together[method].Heatmaps, alone.Heatmaps));
             Assert.Equal(0, Tensors.MaxAbsDifference(together[method].RawMaps, alone.RawMaps));
@@ -198,9 +198,9 @@ public sealed class CamFamilyTests
         var explainer = new CamExplainer(model, model.features);
         using (var results = explainer.Explain(input, [CamMethods.LayerCam, CamMethods.GradCam]))
         {
-            Assert.Equal(["LayerCAM", "GradCAM"], results.Select(r => r.Method));
+            Assert.Equal(["LayerCAM", "GradCAM"], results.Select(r => r.MethodName));
             Assert.Same(results[1], results["gradcam"]);
-            Assert.Contains("LayerCAM, GradCAM", Assert.Throws<KeyNotFoundException>(() => results["ScoreCAM"]).Message);
+            Assert.Contains("layercam (LayerCAM), gradcam (GradCAM)", Assert.Throws<KeyNotFoundException>(() => results["ScoreCAM"]).Message);
         }
 
         var error = Assert.Throws<ArgumentException>(() => explainer.Explain(input, [CamMethods.ScoreCam, ScoreCam.Paper]));
@@ -242,7 +242,7 @@ public sealed class CamFamilyTests
         Assert.Contains(raw, v => v > 0.01);
         for (var i = 0; i < 9; i++)
         {
-            Assert.True(Math.Abs(expected(i) - raw[i]) < Math.Pow(10, -decimals), $"{result.Method}[{i}]: expected {expected(i)}, got {raw[i]}");
+            Assert.True(Math.Abs(expected(i) - raw[i]) < Math.Pow(10, -decimals), $"{result.MethodName}[{i}]: expected {expected(i)}, got {raw[i]}");
         }
     }
 

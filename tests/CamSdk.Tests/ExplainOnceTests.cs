@@ -26,10 +26,16 @@ public sealed class ExplainOnceTests
         manual_seed(2);
         var model = new SmallCnn(classes: 3);
         using var input = randn(2, 3, 8, 8);
-        using var set = new CamExplainer(model, model.features).Explain(input, [CamMethods.GradCam, CamMethods.LayerCam]);
+        using var set = new CamExplainer(model, model.features).Explain(input, [CamMethods.GradCam, CamMethods.LayerCam, CamMethods.GradCamPlusPlus]);
         Assert.Same(set["layercam"], set["LayerCAM"]);
+        Assert.Same(set["gradcam++"], set["GradCAMPlusPlus"]); // the key is not the name lower-cased
+        Assert.Same(set[CamMethods.GradCamPlusPlus], set["GRADCAM++"]);
         Assert.Same(set[1], set[CamMethods.LayerCam]);
         Assert.Equal("layercam", set[1].MethodKey);
+        var unknown = Assert.Throws<KeyNotFoundException>(() => set["scorecam"]);
+        Assert.Contains("gradcam++ (GradCAMPlusPlus)", unknown.Message);
+        var twice = Assert.Throws<ArgumentException>(() => new CamExplainer(model, model.features).Explain(input, [CamMethods.GradCam, new GradCam()]));
+        Assert.Contains("key or name 'gradcam'", twice.Message);
     }
 
     [Fact]

@@ -32,10 +32,10 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
         ];
         using var results = new CamExplainer(model, model.Feature(5)).Explain(input, methods, target);
 
-        Assert.Equal(methods.Select(m => m.Name), results.Select(r => r.Method));
+        Assert.Equal(methods.Select(m => m.Name), results.Select(r => r.MethodName));
         foreach (var result in results)
         {
-            AssertAgrees("cnn", result.Method, result.Heatmaps);
+            AssertAgrees("cnn", result.MethodName, result.Heatmaps);
         }
     }
 
@@ -88,11 +88,11 @@ public sealed class PytorchGradCamAgreementTests(Xunit.Abstractions.ITestOutputH
         var options = new ExplainerOptions { Reshape = ActivationReshape.Tokens(4, 4) };
         using var results = new CamExplainer(model, model.block1, options).Explain(input, methods, target);
 
-        Assert.Equal(methods.Select(m => m.Name), results.Select(r => r.Method));
+        Assert.Equal(methods.Select(m => m.Name), results.Select(r => r.MethodName));
         foreach (var result in results)
         {
             Assert.Equal(new long[] { 2, 4, 4 }, result.RawMaps.shape);
-            AssertAgrees("vit", result.Method, result.Heatmaps);
+            AssertAgrees("vit", result.MethodName, result.Heatmaps);
         }
     }
 

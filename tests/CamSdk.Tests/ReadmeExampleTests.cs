@@ -53,7 +53,7 @@ public sealed class ReadmeExampleTests
         Assert.Equal([281, 281, 281], finer.ClassIndices!);
         using var smoothed = smooth.Explain(batch, 1);
         using var combined = twoLayers.Explain(batch, 1);
-        Assert.Equal("LayerCAM", smoothed.Method);
+        Assert.Equal("LayerCAM", smoothed.MethodName);
         Assert.True(smoothed.Heatmaps.max().item<float>() > 0.5f);
         Assert.Equal(new long[] { 3, 8, 8 }, combined.RawMaps.shape);
     }

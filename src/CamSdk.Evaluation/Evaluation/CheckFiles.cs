@@ -61,7 +61,7 @@ internal static class CheckFiles
         var csv = new StringBuilder("method,deletion_auc,insertion_auc,confidence_change,drop_in_confidence,increase_in_confidence,road_combined\n");
         foreach (var m in evaluation.Methods)
         {
-            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{m.Method},{m.Deletion.Area:R},{m.Insertion.Area:R},{m.ConfidenceChange:R},{m.DropInConfidence:R},{m.IncreaseInConfidence:R},{m.RoadCombined:R}\n"));
+            csv.Append(string.Create(CultureInfo.InvariantCulture, $"{m.MethodKey},{m.Deletion.Area:R},{m.Insertion.Area:R},{m.ConfidenceChange:R},{m.DropInConfidence:R},{m.IncreaseInConfidence:R},{m.RoadCombined:R}\n"));
         }
 
         var (deletion, insertion, mostRelevantFirst, leastRelevantFirst) = ReportChecks.FaithfulnessPlots(evaluation);

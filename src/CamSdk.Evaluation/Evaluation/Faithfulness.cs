@@ -317,7 +317,7 @@ public static class Faithfulness
                     var c = classes[(int)row];
                     if (c < 0 || c >= width)
                     {
-                        throw new ArgumentOutOfRangeException(nameof(classes), c, $"The model gives {width} scores; class {c} is not one of them.");
+                        throw new CamTargetException($"The model gives {width} scores; class {c} is not one of them: explain classes 0 to {width - 1}.");
                     }
 
                     result[row] = values[(row - start) * width + c];

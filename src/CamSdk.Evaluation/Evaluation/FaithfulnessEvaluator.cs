@@ -135,7 +135,7 @@ public sealed class FaithfulnessEvaluator
             if (failed.TryGetValue(key, out var reason))
             {
                 var none = new FaithfulnessCurve([], [], double.NaN, []);
-                return new MethodFaithfulness(key, none, none, double.NaN, double.NaN, double.NaN, [], [], double.NaN) { Failure = reason, Name = _family.Names[key] };
+                return new MethodFaithfulness(key, none, none, double.NaN, double.NaN, double.NaN, [], [], double.NaN) { Failure = reason, MethodName = _family.Names[key] };
             }
 
             var p = parts[m];
@@ -159,7 +159,7 @@ public sealed class FaithfulnessEvaluator
                 changes.Average(c => c > 0 ? 1.0 : 0.0),
                 [.. Percentiles.Select((_, k) => Weighted(x => x.Road.MostRelevantFirst[k]))],
                 [.. Percentiles.Select((_, k) => Weighted(x => x.Road.LeastRelevantFirst[k]))],
-                p.SelectMany(x => x.Road.Combined).Average()) { Name = _family.Names[key] };
+                p.SelectMany(x => x.Road.Combined).Average()) { MethodName = _family.Names[key] };
         }).ToArray();
         var settings = string.Create(
             CultureInfo.InvariantCulture,

@@ -148,7 +148,7 @@ public sealed class LocalizationEvaluator
         var methods = keys.Append(CentredBoxKey)
             .Select((key, m) => (failed.TryGetValue(key, out var reason)
                 ? new MethodLocalization(key, double.NaN, double.NaN, double.NaN, images.Count) { Failure = reason }
-                : new MethodLocalization(key, (double)top1[m] / images.Count, (double)groundTruth[m] / images.Count, (double)pointing[m] / images.Count, images.Count)) with { Name = NameOf(key) })
+                : new MethodLocalization(key, (double)top1[m] / images.Count, (double)groundTruth[m] / images.Count, (double)pointing[m] / images.Count, images.Count)) with { MethodName = NameOf(key) })
             .ToArray();
         return new LocalizationEvaluation(methods, (double)right / images.Count, images.Count, boxSize, gallery, ExplainFailures(failures, cancellationToken), misclassified);
     }
@@ -210,7 +210,7 @@ public sealed class LocalizationEvaluator
         var maps = 2 * images.Count;
         var methods = keys.Select((key, m) => (failed.TryGetValue(key, out var reason)
             ? new MethodDiscrimination(key, double.NaN, double.NaN, maps) { Failure = reason }
-            : new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)) with { Name = NameOf(key) }).ToArray();
+            : new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)) with { MethodName = NameOf(key) }).ToArray();
         return new DiscriminationEvaluation(methods, images.Count, gallery);
     }
 
@@ -257,7 +257,7 @@ public sealed class LocalizationEvaluator
         using var scope = NewDisposeScope();
         var device = _model.parameters().FirstOrDefault()?.device ?? CPU;
         var batch = _family.Explain(_preprocessor.ToBatch(images).to(device), classes, keepPictures, cancellationToken);
-        var maps = batch.Maps.Select(row => row.Select(m => new ExplainedMap(m.Key, m.Map, CamLocalizer.Localize(m.Map), m.Picture) { Name = NameOf(m.Key) }).ToArray()).ToArray();
+        var maps = batch.Maps.Select(row => row.Select(m => new ExplainedMap(m.Key, m.Map, CamLocalizer.Localize(m.Map), m.Picture) { MethodName = NameOf(m.Key) }).ToArray()).ToArray();
         return (maps, batch.Scores, batch.Top, batch.Failures);
     }
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 namespace CamSdk.Evaluation;
 
 /// <summary>One method's faithfulness figures (<see cref="FaithfulnessEvaluator"/>), each a mean over the images.</summary>
-/// <param name="Method">The method key.</param>
+/// <param name="MethodKey">The method key.</param>
 /// <param name="Deletion">The deletion curve (lower area is better).</param>
 /// <param name="Insertion">The insertion curve (higher area is better).</param>
 /// <param name="ConfidenceChange">pytorch-grad-cam's <c>CamMultImageConfidenceChange</c>: the score on image × map minus the score on the image.</param>
@@ -13,7 +13,7 @@ namespace CamSdk.Evaluation;
 /// <param name="RoadLeastRelevantFirst">ROAD's score change at each percentile, least relevant removed first (closer to 0 is better).</param>
 /// <param name="RoadCombined">pytorch-grad-cam's <c>ROADCombined</c> (higher is better).</param>
 public sealed record MethodFaithfulness(
-    string Method,
+    string MethodKey,
     FaithfulnessCurve Deletion,
     FaithfulnessCurve Insertion,
     double ConfidenceChange,
@@ -27,5 +27,5 @@ public sealed record MethodFaithfulness(
     public string? Failure { get; init; }
 
     /// <summary>The method's name in reports; its key when not given.</summary>
-    public string Name { get; init; } = Method;
+    public string MethodName { get; init; } = MethodKey;
 }

@@ -16,12 +16,12 @@ internal static class ReportChecks
     internal static IReadOnlyDictionary<string, string> MethodNames(EvaluationReport report)
     {
         var names = new Dictionary<string, string>();
-        foreach (var (key, name) in report.Localization.Methods.Select(m => (m.Method, m.Name))
-            .Concat((report.Discrimination?.Methods ?? []).Select(m => (m.Method, m.Name)))
-            .Concat((report.Faithfulness?.Methods ?? []).Select(m => (m.Method, m.Name)))
+        foreach (var (key, name) in report.Localization.Methods.Select(m => (m.MethodKey, m.MethodName))
+            .Concat((report.Discrimination?.Methods ?? []).Select(m => (m.MethodKey, m.MethodName)))
+            .Concat((report.Faithfulness?.Methods ?? []).Select(m => (m.MethodKey, m.MethodName)))
             .Concat(report.Sanity?.MethodNames.Select(p => (p.Key, p.Value)) ?? [])
             .Concat(report.DataRandomization?.Check.MethodNames.Select(p => (p.Key, p.Value)) ?? [])
-            .Concat(report.Shortcut is { } shortcut ? [(shortcut.Method, shortcut.MethodName)] : []))
+            .Concat(report.Shortcut is { } shortcut ? [(shortcut.MethodKey, shortcut.MethodName)] : []))
         {
             names.TryAdd(key, name);
         }
@@ -33,8 +33,8 @@ internal static class ReportChecks
     internal static IReadOnlyList<EvaluationProblem> Problems(EvaluationReport report)
     {
         var problems = new List<EvaluationProblem>();
-        problems.AddRange(report.Localization.Methods.Where(m => m.Failure is not null).Select(m => new EvaluationProblem("localization", m.Method, null, m.Failure!)));
-        problems.AddRange((report.Discrimination?.Methods ?? []).Where(m => m.Failure is not null).Select(m => new EvaluationProblem("discrimination", m.Method, null, m.Failure!)));
+        problems.AddRange(report.Localization.Methods.Where(m => m.Failure is not null).Select(m => new EvaluationProblem("localization", m.MethodKey, null, m.Failure!)));
+        problems.AddRange((report.Discrimination?.Methods ?? []).Where(m => m.Failure is not null).Select(m => new EvaluationProblem("discrimination", m.MethodKey, null, m.Failure!)));
         foreach (var (section, check) in new[] { ("sanity", report.Sanity), ("data-randomization", report.DataRandomization?.Check) })
         {
             foreach (var step in check?.Steps ?? [])
@@ -43,7 +43,7 @@ internal static class ReportChecks
             }
         }
 
-        problems.AddRange((report.Faithfulness?.Methods ?? []).Where(m => m.Failure is not null).Select(m => new EvaluationProblem("faithfulness", m.Method, null, m.Failure!)));
+        problems.AddRange((report.Faithfulness?.Methods ?? []).Where(m => m.Failure is not null).Select(m => new EvaluationProblem("faithfulness", m.MethodKey, null, m.Failure!)));
         problems.AddRange(report.SkippedChecks);
         return problems;
     }
@@ -68,7 +68,7 @@ internal static class ReportChecks
             .Append("</p>\n<ul id=\"problem-list\">\n");
         foreach (var problem in problems)
         {
-            var what = string.Join(", ", new[] { problem.Section, problem.Method is null ? null : names.GetValueOrDefault(problem.Method, problem.Method), problem.Step }.Where(p => p is not null));
+            var what = string.Join(", ", new[] { problem.Section, problem.MethodKey is null ? null : names.GetValueOrDefault(problem.MethodKey, problem.MethodKey), problem.Step }.Where(p => p is not null));
             html.Append("<li class=\"problem\"><b>").Append(Encode(what)).Append("</b>: ").Append(Encode(problem.Reason)).Append("</li>\n");
         }
 
@@ -213,10 +213,10 @@ internal static class ReportChecks
     {
         var methods = faithfulness.Methods.Where(m => m.Failure is null).ToArray();
         byte[] Curves(string name, Func<MethodFaithfulness, FaithfulnessCurve> curve) =>
-            ReportPlots.Lines($"{name} curves (mean over images)", name == "Deletion" ? "fraction of pixels removed" : "fraction of pixels inserted", "class score", [.. methods.Select(m => (m.Name, curve(m).Fractions, curve(m).Scores))]);
+            ReportPlots.Lines($"{name} curves (mean over images)", name == "Deletion" ? "fraction of pixels removed" : "fraction of pixels inserted", "class score", [.. methods.Select(m => (m.MethodName, curve(m).Fractions, curve(m).Scores))]);
         var percentiles = faithfulness.Percentiles.ToArray();
         byte[] Road(string title, string xLabel, Func<MethodFaithfulness, IReadOnlyList<double>> changes) =>
-            ReportPlots.Lines(title, xLabel, "change in class score", [.. methods.Select(m => (m.Name, (IReadOnlyList<double>)percentiles, changes(m)))]);
+            ReportPlots.Lines(title, xLabel, "change in class score", [.. methods.Select(m => (m.MethodName, (IReadOnlyList<double>)percentiles, changes(m)))]);
         return (
             Curves("Deletion", m => m.Deletion),
             Curves("Insertion", m => m.Insertion),
@@ -239,13 +239,13 @@ internal static class ReportChecks
         {
             if (m.Failure is not null)
             {
-                FailedRow(html, m.Name, 6, m.Failure);
+                FailedRow(html, m.MethodName, 6, m.Failure);
                 continue;
             }
 
             // Methods that coincide on this model (e.g. Grad-CAM and CAM after global average pooling) differ in rounding only: all are best.
             static bool Near(double value, double best) => Math.Abs(value - best) < 5e-4;
-            html.Append("<tr><td>").Append(Encode(m.Name)).Append("</td>")
+            html.Append("<tr><td>").Append(Encode(m.MethodName)).Append("</td>")
                 .Append(Number(m.Deletion.Area, Near(m.Deletion.Area, best.Item1))).Append(Number(m.Insertion.Area, Near(m.Insertion.Area, best.Item2)))
                 .Append(Number(m.ConfidenceChange, Near(m.ConfidenceChange, best.Item3))).Append(Number(m.DropInConfidence, Near(m.DropInConfidence, best.Item4)))
                 .Append(Cell(m.IncreaseInConfidence, Near(m.IncreaseInConfidence, best.Item5))).Append(Number(m.RoadCombined, Near(m.RoadCombined, best.Item6))).Append("</tr>\n");
@@ -330,7 +330,7 @@ internal static class ReportChecks
             ["layer"] = s.Layer,
             ["methods"] = Statistics(s, result.Methods),
         })]);
-        JsonObject Verdicts(SanityCheckResult result) => new(result.Verdicts.Select(v => new KeyValuePair<string, JsonNode?>(v.Method, WithFailure(new JsonObject
+        JsonObject Verdicts(SanityCheckResult result) => new(result.Verdicts.Select(v => new KeyValuePair<string, JsonNode?>(v.MethodKey, WithFailure(new JsonObject
         {
             ["passes"] = v.Passes,
             ["spearman_abs"] = Finite(v.RankCorrelation),
@@ -369,7 +369,7 @@ internal static class ReportChecks
         ["images"] = faithfulness.Images,
         ["settings"] = faithfulness.Settings,
         ["road_percentiles"] = new JsonArray([.. faithfulness.Percentiles.Select(p => JsonValue.Create(p))]),
-        ["methods"] = new JsonObject(faithfulness.Methods.Select(m => new KeyValuePair<string, JsonNode?>(m.Method, WithFailure(new JsonObject
+        ["methods"] = new JsonObject(faithfulness.Methods.Select(m => new KeyValuePair<string, JsonNode?>(m.MethodKey, WithFailure(new JsonObject
         {
             ["deletion_auc"] = Finite(m.Deletion.Area),
             ["insertion_auc"] = Finite(m.Insertion.Area),
@@ -387,7 +387,7 @@ internal static class ReportChecks
 
     internal static JsonNode? ShortcutJson(ShortcutEvaluation? shortcut) => shortcut is null ? null : new JsonObject
     {
-        ["method"] = shortcut.Method,
+        ["method"] = shortcut.MethodKey,
         ["images"] = shortcut.Images,
         ["watermark_area_share"] = shortcut.RegionShare,
         ["models"] = new JsonObject(shortcut.Models.Select(m => new KeyValuePair<string, JsonNode?>(m.Name, new JsonObject
@@ -421,7 +421,7 @@ internal static class ReportChecks
     internal static JsonArray ProblemsJson(EvaluationReport report) => new([.. report.Problems.Select(p => (JsonNode)new JsonObject
     {
         ["section"] = p.Section,
-        ["method"] = p.Method,
+        ["method"] = p.MethodKey,
         ["step"] = p.Step,
         ["reason"] = p.Reason,
     })]);

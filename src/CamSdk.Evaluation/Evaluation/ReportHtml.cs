@@ -89,7 +89,7 @@ internal static class ReportHtml
 
         html.Append(Encode(Invariant($"{report.Model} is explained at its layer '{report.Layer}' on {localization.Images:N0} images of {report.Dataset}; ",
             $"it classifies {localization.Accuracy:P1} of them correctly ({localization.Misclassified:N0} misclassified).")));
-        if (localization.Methods.FirstOrDefault(m => m.Method == "gradcam") is { } gradCam)
+        if (localization.Methods.FirstOrDefault(m => m.MethodKey == "gradcam") is { } gradCam)
         {
             html.Append(Encode(Invariant($" Grad-CAM's top-1 localisation error is {gradCam.Top1Error:P1} and its pointing game {gradCam.PointingGame:P1}.")));
         }
@@ -127,25 +127,25 @@ internal static class ReportHtml
                 $"predicted class is wrong; ground-truth-class error explains the true class. The pointing game counts the maps whose maximum lies inside the ground-truth box. ",
                 $"The centred-box baseline predicts a {localization.MeanBoxSize.Width}×{localization.MeanBoxSize.Height} box (the ground truth's mean size) in the middle of every image. Lower errors and a higher pointing game are better; the best are in bold.")))
             .Append("</p>\n<table class=\"metrics\" id=\"localisation-table\">\n<thead><tr><th>method</th><th>top-1 loc. error</th><th>ground-truth-class loc. error</th><th>pointing game</th></tr></thead>\n<tbody>\n");
-        var explained = localization.Methods.Where(m => m.Method != LocalizationEvaluator.CentredBoxKey).ToList();
+        var explained = localization.Methods.Where(m => m.MethodKey != LocalizationEvaluator.CentredBoxKey).ToList();
         var (bestTop1, bestTruth, bestPointing) = (ReportChecks.Best(explained.Select(m => m.Top1Error), true), ReportChecks.Best(explained.Select(m => m.GroundTruthClassError), true), ReportChecks.Best(explained.Select(m => m.PointingGame), false));
         foreach (var method in localization.Methods)
         {
             if (method.Failure is not null)
             {
-                ReportChecks.FailedRow(html, method.Name, 3, method.Failure);
+                ReportChecks.FailedRow(html, method.MethodName, 3, method.Failure);
                 continue;
             }
 
-            var baseline = method.Method == LocalizationEvaluator.CentredBoxKey;
-            html.Append(baseline ? "<tr class=\"baseline\">" : "<tr>").Append("<td>").Append(Encode(method.Name)).Append("</td>")
+            var baseline = method.MethodKey == LocalizationEvaluator.CentredBoxKey;
+            html.Append(baseline ? "<tr class=\"baseline\">" : "<tr>").Append("<td>").Append(Encode(method.MethodName)).Append("</td>")
                 .Append(Cell(method.Top1Error, !baseline && method.Top1Error == bestTop1))
                 .Append(Cell(method.GroundTruthClassError, !baseline && method.GroundTruthClassError == bestTruth))
                 .Append(Cell(method.PointingGame, !baseline && method.PointingGame == bestPointing)).Append("</tr>\n");
         }
 
         html.Append("</tbody>\n</table>\n<div class=\"plots\">");
-        var names = localization.Methods.Select(m => m.Name).ToList();
+        var names = localization.Methods.Select(m => m.MethodName).ToList();
         Plot(html, ReportPlots.GroupedBars("Localisation: lower errors and a higher pointing game are better", "share of images", names,
         [
             ("top-1 loc. error", localization.Methods.Select(m => m.Top1Error).ToList()),
@@ -167,16 +167,16 @@ internal static class ReportHtml
         {
             if (method.Failure is not null)
             {
-                ReportChecks.FailedRow(html, method.Name, 3, method.Failure);
+                ReportChecks.FailedRow(html, method.MethodName, 3, method.Failure);
                 continue;
             }
 
-            html.Append("<tr><td>").Append(Encode(method.Name)).Append("</td>")
+            html.Append("<tr><td>").Append(Encode(method.MethodName)).Append("</td>")
                 .Append(Cell(method.OwnBoxShare, false)).Append(Cell(method.OtherBoxShare, false)).Append(Cell(method.Margin, method.Margin == bestMargin)).Append("</tr>\n");
         }
 
         html.Append("</tbody>\n</table>\n<div class=\"plots\">");
-        Plot(html, ReportPlots.GroupedBars("Where each class's map puts its mass", "share of the map's mass", discrimination.Methods.Select(m => m.Name).ToList(),
+        Plot(html, ReportPlots.GroupedBars("Where each class's map puts its mass", "share of the map's mass", discrimination.Methods.Select(m => m.MethodName).ToList(),
         [
             ("own object's box", discrimination.Methods.Select(m => m.OwnBoxShare).ToList()),
             ("other object's box", discrimination.Methods.Select(m => m.OtherBoxShare).ToList()),
@@ -245,7 +245,7 @@ internal static class ReportHtml
         {
             var picture = map.Picture ?? CamPictures.Overlay(image, map.Map);
             var shown = predictedBoxes && map.Box is { } box ? [.. boxes, (box, "predicted")] : boxes;
-            Figure(html, picture, map.Name, shown);
+            Figure(html, picture, map.MethodName, shown);
         }
 
         html.Append("</div>\n");

@@ -50,7 +50,7 @@ internal static class ReportMetrics
                 ["threshold"] = Math.Round((double)CamLocalizer.DefaultThreshold, 6),
                 ["iou_threshold"] = LocalizationMetrics.IouThreshold,
                 ["centred_box"] = new JsonObject { ["width"] = localization.MeanBoxSize.Width, ["height"] = localization.MeanBoxSize.Height },
-                ["methods"] = new JsonObject(localization.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, ReportChecks.WithFailure(new JsonObject
+                ["methods"] = new JsonObject(localization.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.MethodKey, ReportChecks.WithFailure(new JsonObject
                 {
                     ["top1_localization_error"] = ReportChecks.Finite(m.Top1Error),
                     ["ground_truth_class_localization_error"] = ReportChecks.Finite(m.GroundTruthClassError),
@@ -61,7 +61,7 @@ internal static class ReportMetrics
                 ? new JsonObject
                 {
                     ["images"] = discrimination.Images,
-                    ["methods"] = new JsonObject(discrimination.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.Method, ReportChecks.WithFailure(new JsonObject
+                    ["methods"] = new JsonObject(discrimination.Methods.Select(m => new System.Collections.Generic.KeyValuePair<string, JsonNode?>(m.MethodKey, ReportChecks.WithFailure(new JsonObject
                     {
                         ["own_box_share"] = ReportChecks.Finite(m.OwnBoxShare),
                         ["other_box_share"] = ReportChecks.Finite(m.OtherBoxShare),

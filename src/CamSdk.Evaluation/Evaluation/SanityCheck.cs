@@ -61,7 +61,8 @@ public static class SanityCheck
     /// <param name="progress">Told after each batch, per stage: "original", "cascading", "independent".</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>Every step's statistics, maps for the first images, and a verdict per method.</returns>
-    /// <exception cref="ArgumentException">Bad arguments, or a layer outside the model.</exception>
+    /// <exception cref="ArgumentException">Bad arguments.</exception>
+    /// <exception cref="CamLayerException">The layer is not a module of the model, or a layer named in the options is not.</exception>
     /// <exception cref="CamModelException">The model has no parameterised layer, or cannot be copied (no factory where one is needed, or a factory that builds another architecture).</exception>
     /// <exception cref="CamInputException">The images are smaller than SSIM needs.</exception>
     public static SanityCheckResult Run(
@@ -136,6 +137,9 @@ public static class SanityCheck
     /// <param name="progress">Told after each batch.</param>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>One step (<see cref="SanityRandomization.Labels"/>) and a verdict per method.</returns>
+    /// <exception cref="ArgumentException">Bad arguments.</exception>
+    /// <exception cref="CamLayerException">A layer is not a module of its model.</exception>
+    /// <exception cref="CamInputException">The images are smaller than SSIM needs.</exception>
     public static SanityCheckResult CompareLabels(
         nn.Module<Tensor, Tensor> model,
         nn.Module<Tensor, Tensor> layer,

@@ -9,12 +9,12 @@ namespace CamSdk.Evaluation;
 /// </summary>
 /// <param name="Models">The models compared (the shortcut model first).</param>
 /// <param name="ClassNames">The class names.</param>
-/// <param name="Method">The explanation measured.</param>
+/// <param name="MethodKey">The key of the explanation measured.</param>
 /// <param name="RegionShare">The watermark's share of the image's area: the mass share a map spread evenly would give.</param>
 /// <param name="Images">Held-out images per accuracy and per mass share.</param>
 /// <param name="Gallery">Example images with each model's map.</param>
-public sealed record ShortcutEvaluation(IReadOnlyList<ShortcutModel> Models, IReadOnlyList<string> ClassNames, string Method, double RegionShare, int Images, IReadOnlyList<ShortcutExample> Gallery)
+public sealed record ShortcutEvaluation(IReadOnlyList<ShortcutModel> Models, IReadOnlyList<string> ClassNames, string MethodKey, double RegionShare, int Images, IReadOnlyList<ShortcutExample> Gallery)
 {
     /// <summary>The explanation's name in reports; its key when not given.</summary>
-    public string MethodName { get; init; } = Method;
+    public string MethodName { get; init; } = MethodKey;
 }

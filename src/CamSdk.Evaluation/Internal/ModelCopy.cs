@@ -138,13 +138,13 @@ internal static class ModelCopy
             }
         }
 
-        throw new ArgumentException($"The layer ({module.GetName()}) is not a module of the model: pass one of the model's own layers.", nameof(module));
+        throw new CamLayerException($"The layer ({module.GetName()}) is not a module of the model: pass one of the model's own layers.");
     }
 
     /// <summary>The module named <paramref name="name"/> inside <paramref name="root"/>.</summary>
     internal static nn.Module Find(nn.Module root, string name) =>
         root.named_modules().FirstOrDefault(m => m.name == name).module
-        ?? throw new ArgumentException($"The model has no module named '{name}'.", nameof(name));
+        ?? throw new CamLayerException($"The model has no module named '{name}': name its layers as named_modules() does (for example 'layer4.1.conv2').");
 
     /// <summary>
     /// Re-initialises a module's own parameters as PyTorch initialises a fresh layer, drawing from <paramref name="generator"/>:

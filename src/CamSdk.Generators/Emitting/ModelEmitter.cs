@@ -93,13 +93,18 @@ internal static class ModelEmitter
         w.Line("/// <summary>The module of an explainable layer.</summary>");
         w.Line("/// <param name=\"layer\">The layer.</param>");
         w.Line("/// <returns>The layer's module, as the model holds it.</returns>");
+        if (model.Layers.Any(l => l.MayBeNull))
+        {
+            w.Line("/// <exception cref=\"global::CamSdk.CamLayerException\">The layer's field or property is null.</exception>");
+        }
+
         w.Line(GeneratedCode).Line(ExcludeFromCoverage);
         w.Open($"public {Module} GetLayer(Layers layer)");
         w.Open("return layer switch");
         foreach (var layer in model.Layers)
         {
             var access = layer.MayBeNull
-                ? $"this.{layer.MemberName} ?? throw new global::System.InvalidOperationException(\"The layer '{layer.MemberName}' of {model.DisplayName} is null: assign it before explaining.\")"
+                ? $"this.{layer.MemberName} ?? throw new global::CamSdk.CamLayerException(\"The layer '{layer.MemberName}' of {model.DisplayName} is null: assign it before explaining.\")"
                 : $"this.{layer.MemberName}";
             w.Line($"Layers.{layer.EnumName} => {access},");
         }

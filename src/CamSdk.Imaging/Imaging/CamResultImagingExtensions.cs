@@ -49,7 +49,8 @@ public static class CamResultImagingExtensions
     public static RgbImage ToImage(this GuidedBackpropagationResult result, int index = 0)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return CamPictures.Gradients(result.Gradients[index]);
+        using var row = result.Gradients[index];
+        return CamPictures.Gradients(row);
     }
 
     /// <summary>Image <paramref name="index"/>'s Guided Grad-CAM as a picture.</summary>
@@ -59,6 +60,7 @@ public static class CamResultImagingExtensions
     public static RgbImage ToImage(this GuidedGradCamResult result, int index = 0)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return CamPictures.Gradients(result.GuidedGradCam[index]);
+        using var row = result.GuidedGradCam[index];
+        return CamPictures.Gradients(row);
     }
 }

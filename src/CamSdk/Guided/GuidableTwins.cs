@@ -20,8 +20,11 @@ public static class GuidableTwins
 
     private static readonly Lock Gate = new();
     private static readonly List<IGuidableTwinProvider> Registered = [];
+    private static readonly List<IGuidableTwinProvider> Declared = [];
     private static readonly HashSet<Assembly> Scanned = [];
-    private static int _triedModels;
+
+    /// <summary>Loads CamSdk.Models once; every caller waits until the load has finished, so none scans before it.</summary>
+    private static readonly Lazy<bool> ModelsLoaded = new(LoadModels, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Adds a provider, asked before those that assemblies declare.</summary>
     /// <param name="provider">The provider.</param>
@@ -35,35 +38,20 @@ public static class GuidableTwins
     }
 
     /// <summary>The first twin a provider offers for <paramref name="model"/>, or null when none knows it.</summary>
+    /// <exception cref="CamModelException">A provider that an assembly declares cannot be created.</exception>
     internal static torch.nn.Module<torch.Tensor, torch.Tensor>? For(torch.nn.Module<torch.Tensor, torch.Tensor> model)
     {
-        if (Interlocked.Exchange(ref _triedModels, 1) == 0)
-        {
-            try
-            {
-                Assembly.Load(new AssemblyName(ModelsAssembly));
-            }
-            catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
-            {
-                // Not part of this application: only registered providers and other assemblies' are asked.
-            }
-        }
-
+        _ = ModelsLoaded.Value;
         IGuidableTwinProvider[] providers;
         lock (Gate)
         {
-            foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies().Where(Scanned.Add))
+            foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies().Where(a => !Scanned.Contains(a)))
             {
-                foreach (var declared in assembly.GetCustomAttributes<GuidableTwinProviderAttribute>())
-                {
-                    if (Activator.CreateInstance(declared.ProviderType) is IGuidableTwinProvider provider)
-                    {
-                        Registered.Add(provider);
-                    }
-                }
+                Declared.AddRange(ProvidersDeclaredBy(assembly));
+                Scanned.Add(assembly);
             }
 
-            providers = [.. Registered];
+            providers = [.. Registered, .. Declared];
         }
 
         foreach (var provider in providers)
@@ -75,5 +63,42 @@ public static class GuidableTwins
         }
 
         return null;
+    }
+
+    private static bool LoadModels()
+    {
+        try
+        {
+            Assembly.Load(new AssemblyName(ModelsAssembly));
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return false; // not part of this application: only registered providers and other assemblies' are asked
+        }
+    }
+
+    /// <summary>Creates every provider an assembly declares; none is kept unless all can be created.</summary>
+    private static List<IGuidableTwinProvider> ProvidersDeclaredBy(Assembly assembly)
+    {
+        var providers = new List<IGuidableTwinProvider>();
+        foreach (var declared in assembly.GetCustomAttributes<GuidableTwinProviderAttribute>())
+        {
+            try
+            {
+                if (Activator.CreateInstance(declared.ProviderType) is IGuidableTwinProvider provider)
+                {
+                    providers.Add(provider);
+                }
+            }
+            catch (Exception e) when (e is MissingMethodException or TargetInvocationException or MemberAccessException or ArgumentException)
+            {
+                throw new CamModelException(
+                    $"The guidable twin provider {declared.ProviderType.FullName} that {assembly.GetName().Name} declares cannot be created " +
+                    $"({(e as TargetInvocationException)?.InnerException?.Message ?? e.Message}): give it a public parameterless constructor that does not throw.", e);
+            }
+        }
+
+        return providers;
     }
 }

@@ -130,9 +130,6 @@ internal static class Targeting
         }
     }
 
-    internal static IReadOnlyList<string>? Labels(int[]? classes, CamTarget target, ExplainerOptions options) =>
-        classes is null || !target.UsesClassScores || options.ClassLabels is not { } labels ? null : [.. classes.Select(c => labels[c])];
-
     private static string Describe(CamTarget target) => target.ToString() ?? target.GetType().Name;
 
     /// <summary>Runs a target's own code; what it throws (but a CamSdk exception) is the target's failure, with the exception inside.</summary>

@@ -23,6 +23,7 @@ namespace Props
         /// <summary>The module of an explainable layer.</summary>
         /// <param name="layer">The layer.</param>
         /// <returns>The layer's module, as the model holds it.</returns>
+        /// <exception cref="global::CamSdk.CamLayerException">The layer's field or property is null.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("CamSdk.Generators", "{version}")]
         [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         public global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor> GetLayer(Layers layer)
@@ -30,7 +31,7 @@ namespace Props
             return layer switch
             {
                 Layers.LastBlock => this.LastBlock,
-                Layers.Optional => this.Optional ?? throw new global::System.InvalidOperationException("The layer 'Optional' of PropertyNet is null: assign it before explaining."),
+                Layers.Optional => this.Optional ?? throw new global::CamSdk.CamLayerException("The layer 'Optional' of PropertyNet is null: assign it before explaining."),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "Not a layer of PropertyNet."),
             };
         }
