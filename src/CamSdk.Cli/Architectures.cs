@@ -22,13 +22,9 @@ internal sealed record Architecture(
     string ClassifierWeight,
     bool EndsInGlobalAveragePooling)
 {
+    /// <summary>The zoo's architectures (<see cref="ModelZoo"/>), as the command line names them.</summary>
     internal static IReadOnlyList<Architecture> All { get; } =
-    [
-        new("resnet18", n => ResNet.ResNet18(n), "fc.weight", true),
-        new("resnet34", n => ResNet.ResNet34(n), "fc.weight", true),
-        new("resnet50", n => ResNet.ResNet50(n), "fc.weight", true),
-        new("vgg16", n => Vgg.Vgg16(n), "classifier.6.weight", false),
-    ];
+        [.. ModelZoo.Architectures.Select(a => new Architecture(a.Name, a.Create, a.ClassifierKey, a.EndsInGlobalAveragePooling))];
 
     /// <summary>The module path of the layer the model marks <c>[ExplainLayer(IsDefault = true)]</c> (e.g. <c>layer4</c>).</summary>
     internal string DefaultLayer(torch.nn.Module model) =>
@@ -57,7 +53,6 @@ internal sealed record Architecture(
         All.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new CamException($"Unknown architecture '{name}'. Valid choices: {Names}.");
 
-    /// <summary>The module at a path of <c>named_modules()</c> (e.g. <c>layer4</c>, <c>layer4.1.conv2</c>).</summary>
     /// <summary>
     /// The CAM-family methods of a --method list, or when there is none the whole family, and CAM where the model ends in
     /// global average pooling (Guided Backpropagation and Guided Grad-CAM are added by the commands that measure them).
@@ -81,6 +76,7 @@ internal sealed record Architecture(
     /// <summary>The last linear layer (what CAM weighs channels with).</summary>
     internal torch.nn.Module<torch.Tensor, torch.Tensor> FindClassifier(torch.nn.Module model) => FindLayer(model, ClassifierWeight[..^".weight".Length]);
 
+    /// <summary>The module at a path of <c>named_modules()</c> (e.g. <c>layer4</c>, <c>layer4.1.conv2</c>).</summary>
     internal torch.nn.Module<torch.Tensor, torch.Tensor> FindLayer(torch.nn.Module model, string path)
     {
         var match = model.named_modules().FirstOrDefault(m => m.name == path).module;

@@ -13,19 +13,19 @@ namespace CamSdk.Cli;
 /// <summary>What the commands share: loading a zoo model with the user's weights, the built-in ShapesNet, the device, the labels.</summary>
 internal static class ModelLoading
 {
-    /// <summary>Creates an architecture with the class count its weights give, loads them, and puts it on the device in evaluation mode.</summary>
     /// <summary>The --labels value that names torchvision's 1,000 ImageNet classes (shipped with camsdk).</summary>
     internal const string ImageNetLabels = "imagenet";
 
+    /// <summary>Creates an architecture with the class count its weights give, loads them, and puts it on the device in evaluation mode.</summary>
     internal static (torch.nn.Module<torch.Tensor, torch.Tensor> Model, int ClassCount) Load(Terminal terminal, Architecture architecture, string? weights, torch.Device device)
     {
         var classCount = 1000;
         if (weights is not null)
         {
             var shapes = ModelWeights.ReadShapes(weights);
-            if (!shapes.TryGetValue(architecture.ClassifierWeight, out var classifier) || classifier.Length != 2)
+            if (!shapes.TryGetValue(architecture.ClassifierWeight, out var classifier) || classifier.Length < 2)
             {
-                throw new CamWeightsException($"'{weights}' has no '{architecture.ClassifierWeight}' of rank 2, so it does not hold {architecture.Name} weights. Valid architectures: {Architecture.Names}.");
+                throw new CamWeightsException($"'{weights}' has no '{architecture.ClassifierWeight}' of rank 2 or more, so it does not hold {architecture.Name} weights. Valid architectures: {Architecture.Names}.");
             }
 
             classCount = classifier[0] is >= 1 and <= int.MaxValue

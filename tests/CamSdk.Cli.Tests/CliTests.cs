@@ -156,7 +156,7 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
     }
 
     [Theory]
-    [InlineData("--arch", "resnet19", "Unknown architecture 'resnet19'. Valid choices: resnet18, resnet34, resnet50, vgg16.")]
+    [InlineData("--arch", "resnet19", "Unknown architecture 'resnet19'. Valid choices: alexnet, vgg11, vgg11_bn,")]
     [InlineData("--layer", "layer5", "Unknown layer 'layer5' for resnet18. Valid choices: layer1, layer2, layer3, layer4 (the default)")]
     [InlineData("--method", "gradcam,scorcam", "Unknown method 'scorcam'. Valid choices: gradcam, gradcam++, xgradcam, hirescam, gradcamelementwise, layercam, eigencam, eigengradcam, scorecam, ablationcam, cam, guided-backprop, guided-gradcam")]
     [InlineData("--batch-size", "0", "--batch-size must be at least 1 (got 0).")]

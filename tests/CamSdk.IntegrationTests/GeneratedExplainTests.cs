@@ -123,8 +123,10 @@ public sealed class GeneratedExplainTests
     {
         manual_seed(5);
         var vgg = Vgg.Vgg16(numClasses: 3);
-        using var small = randn(1, 3, 32, 32);
-        using var lastConv = vgg.Explain(small, 1);
-        Assert.Equal(new long[] { 1, 2, 2 }, lastConv.RawMaps.shape);
+        using var small = randn(1, 3, 64, 64);
+        using var features = vgg.Explain(small, 1);
+        Assert.Equal(new long[] { 1, 2, 2 }, features.RawMaps.shape); // the default, features: after the fifth pooling
+        using var lastConv = vgg.Explain(small, 1, Vgg.Layers.LastConvolution);
+        Assert.Equal(new long[] { 1, 4, 4 }, lastConv.RawMaps.shape);
     }
 }

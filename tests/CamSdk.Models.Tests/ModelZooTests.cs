@@ -10,7 +10,10 @@ namespace CamSdk.Tests;
 
 public sealed class ModelZooTests
 {
-    /// <summary>The ResNets; VGG-16 (138 million parameters, ten seconds to build twice) runs in the slow set.</summary>
+    /// <summary>
+    /// The zoo against TorchSharp's own TorchVision models (torchvision's keys and shapes: TorchvisionReferenceTests).
+    /// The ResNets; VGG-16 (138 million parameters, ten seconds to build twice) runs in the slow set.
+    /// </summary>
     public static TheoryData<string> Architectures => ["resnet18", "resnet34", "resnet50"];
 
     private static nn.Module<Tensor, Tensor> Zoo(string architecture) => architecture switch
@@ -31,30 +34,11 @@ public sealed class ModelZooTests
 
     [Theory]
     [MemberData(nameof(Architectures))]
-    public void StateDictKeysAndShapesEqualTorchvisions(string architecture) => AssertStateDictKeysAndShapesEqualTorchvisions(architecture);
-
-    [Theory]
-    [MemberData(nameof(Architectures))]
     public void ComputesWhatTorchVisionComputesWithTheSameWeights(string architecture) => AssertComputesWhatTorchVisionComputes(architecture);
 
     [Trait("Speed", "Slow")]
     [Fact]
-    public void Vgg16HasTorchvisionsKeysAndComputesWhatItComputes()
-    {
-        AssertStateDictKeysAndShapesEqualTorchvisions("vgg16");
-        AssertComputesWhatTorchVisionComputes("vgg16");
-    }
-
-    private static void AssertStateDictKeysAndShapesEqualTorchvisions(string architecture)
-    {
-        // Committed lists: torchvision's state_dict keys and shapes (tests/CamSdk.Models.Tests/TestData/torchvision-keys).
-        var expected = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "TestData", "torchvision-keys", architecture + ".tsv"));
-        using var scope = NewDisposeScope();
-        var actual = Zoo(architecture).state_dict()
-            .Select(e => $"{e.Key}\t{string.Join(",", e.Value.shape)}")
-            .Order(StringComparer.Ordinal);
-        Assert.Equal(expected, actual);
-    }
+    public void Vgg16ComputesWhatTorchVisionComputes() => AssertComputesWhatTorchVisionComputes("vgg16");
 
     private static void AssertComputesWhatTorchVisionComputes(string architecture)
     {

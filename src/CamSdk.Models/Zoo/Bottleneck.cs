@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace CamSdk.Models;
 
 /// <summary>
-/// torchvision's ResNet bottleneck block (ResNet-50 and deeper): 1×1, 3×3, 1×1 convolutions and a residual
+/// torchvision's ResNet bottleneck block (ResNet-50 and deeper, ResNeXt, Wide ResNet): 1×1, 3×3, 1×1 convolutions and a residual
 /// connection. Its one ReLU module is applied three times, as in torchvision, so hooks reach every application.
 /// </summary>
 public sealed class Bottleneck : nn.Module<Tensor, Tensor>
@@ -28,13 +28,16 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     /// <param name="planes">The bottleneck's width.</param>
     /// <param name="stride">The 3×3 convolution's stride (torchvision's ResNet v1.5).</param>
     /// <param name="downsample">The projection of the residual, when the shape changes.</param>
-    public Bottleneck(int inPlanes, int planes, int stride, Sequential? downsample) : base(nameof(Bottleneck))
+    /// <param name="groups">The 3×3 convolution's groups (32 or 64 for ResNeXt).</param>
+    /// <param name="baseWidth">The width per group at 64 planes (64; 4 or 8 for ResNeXt, 128 for Wide ResNet).</param>
+    public Bottleneck(int inPlanes, int planes, int stride, Sequential? downsample, int groups = 1, int baseWidth = 64) : base(nameof(Bottleneck))
     {
-        conv1 = nn.Conv2d(inPlanes, planes, 1, bias: false);
-        bn1 = nn.BatchNorm2d(planes);
-        conv2 = nn.Conv2d(planes, planes, 3, stride: stride, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes);
-        conv3 = nn.Conv2d(planes, planes * Expansion, 1, bias: false);
+        var width = (int)(planes * (baseWidth / 64.0)) * groups;
+        conv1 = nn.Conv2d(inPlanes, width, 1, bias: false);
+        bn1 = nn.BatchNorm2d(width);
+        conv2 = nn.Conv2d(width, width, 3, stride: stride, padding: 1, groups: groups, bias: false);
+        bn2 = nn.BatchNorm2d(width);
+        conv3 = nn.Conv2d(width, planes * Expansion, 1, bias: false);
         bn3 = nn.BatchNorm2d(planes * Expansion);
         relu = nn.ReLU();
         this.downsample = downsample;

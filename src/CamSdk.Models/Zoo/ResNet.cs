@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -27,7 +28,7 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
     private readonly AdaptiveAvgPool2d avgpool;
     private readonly Linear fc;
 
-    private ResNet(string name, bool bottleneck, IReadOnlyList<int> layers, int numClasses) : base(name)
+    private ResNet(string name, bool bottleneck, IReadOnlyList<int> layers, int numClasses, int groups = 1, int widthPerGroup = 64) : base(name)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         Architecture = name;
@@ -38,10 +39,10 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
         bn1 = nn.BatchNorm2d(64);
         relu = nn.ReLU();
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
-        layer1 = MakeLayer(bottleneck, ref inPlanes, 64, layers[0], stride: 1);
-        layer2 = MakeLayer(bottleneck, ref inPlanes, 128, layers[1], stride: 2);
-        layer3 = MakeLayer(bottleneck, ref inPlanes, 256, layers[2], stride: 2);
-        layer4 = MakeLayer(bottleneck, ref inPlanes, 512, layers[3], stride: 2);
+        layer1 = MakeLayer(bottleneck, ref inPlanes, 64, layers[0], stride: 1, groups, widthPerGroup);
+        layer2 = MakeLayer(bottleneck, ref inPlanes, 128, layers[1], stride: 2, groups, widthPerGroup);
+        layer3 = MakeLayer(bottleneck, ref inPlanes, 256, layers[2], stride: 2, groups, widthPerGroup);
+        layer4 = MakeLayer(bottleneck, ref inPlanes, 512, layers[3], stride: 2, groups, widthPerGroup);
         avgpool = nn.AdaptiveAvgPool2d(1);
         fc = nn.Linear(512 * expansion, numClasses);
         RegisterComponents();
@@ -76,20 +77,53 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
     /// <summary>The number of class scores the model returns.</summary>
     public int ClassCount { get; }
 
+    /// <summary>
+    /// A ResNet of torchvision's family by its torchvision name: <c>resnet18</c>, <c>resnet34</c>, <c>resnet50</c>,
+    /// <c>resnet101</c>, <c>resnet152</c>, <c>resnext50_32x4d</c>, <c>resnext101_32x8d</c>, <c>resnext101_64x4d</c>,
+    /// <c>wide_resnet50_2</c> or <c>wide_resnet101_2</c>, with torchvision's initialisation.
+    /// </summary>
+    /// <param name="architecture">The torchvision name.</param>
+    /// <param name="numClasses">The number of classes; 1000 for ImageNet weights.</param>
+    /// <returns>A new model in training mode; load weights with <see cref="ModelWeights"/>.</returns>
+    public static ResNet Create(string architecture, int numClasses = 1000)
+    {
+        var c = Array.Find(Configurations, c => c.Name == architecture)
+            ?? throw new ArgumentOutOfRangeException(nameof(architecture), architecture, "Not one of torchvision's ResNets: " + string.Join(", ", Names) + ".");
+        return new(c.Name, c.Bottleneck, c.Layers, numClasses, c.Groups, c.WidthPerGroup);
+    }
+
     /// <summary>ResNet-18 (basic blocks, 2-2-2-2), with torchvision's initialisation.</summary>
     /// <param name="numClasses">The number of classes; 1000 for ImageNet weights.</param>
     /// <returns>A new model in training mode; load weights with <see cref="ModelWeights"/>.</returns>
-    public static ResNet ResNet18(int numClasses = 1000) => new("resnet18", bottleneck: false, [2, 2, 2, 2], numClasses);
+    public static ResNet ResNet18(int numClasses = 1000) => Create("resnet18", numClasses);
 
     /// <summary>ResNet-34 (basic blocks, 3-4-6-3), with torchvision's initialisation.</summary>
     /// <param name="numClasses">The number of classes; 1000 for ImageNet weights.</param>
     /// <returns>A new model in training mode; load weights with <see cref="ModelWeights"/>.</returns>
-    public static ResNet ResNet34(int numClasses = 1000) => new("resnet34", bottleneck: false, [3, 4, 6, 3], numClasses);
+    public static ResNet ResNet34(int numClasses = 1000) => Create("resnet34", numClasses);
 
     /// <summary>ResNet-50 (bottleneck blocks, 3-4-6-3), with torchvision's initialisation.</summary>
     /// <param name="numClasses">The number of classes; 1000 for ImageNet weights.</param>
     /// <returns>A new model in training mode; load weights with <see cref="ModelWeights"/>.</returns>
-    public static ResNet ResNet50(int numClasses = 1000) => new("resnet50", bottleneck: true, [3, 4, 6, 3], numClasses);
+    public static ResNet ResNet50(int numClasses = 1000) => Create("resnet50", numClasses);
+
+    /// <summary>The torchvision names of the family.</summary>
+    internal static IEnumerable<string> Names => Configurations.Select(c => c.Name);
+
+    // torchvision's builders: block, blocks per stage, groups and width per group of the 3×3 convolutions.
+    private static readonly Configuration[] Configurations =
+    [
+        new("resnet18", false, [2, 2, 2, 2]),
+        new("resnet34", false, [3, 4, 6, 3]),
+        new("resnet50", true, [3, 4, 6, 3]),
+        new("resnet101", true, [3, 4, 23, 3]),
+        new("resnet152", true, [3, 8, 36, 3]),
+        new("resnext50_32x4d", true, [3, 4, 6, 3], 32, 4),
+        new("resnext101_32x8d", true, [3, 4, 23, 3], 32, 8),
+        new("resnext101_64x4d", true, [3, 4, 23, 3], 64, 4),
+        new("wide_resnet50_2", true, [3, 4, 6, 3], 1, 128),
+        new("wide_resnet101_2", true, [3, 4, 23, 3], 1, 128),
+    ];
 
     /// <summary>Builds the zoo ResNet with the architecture of a state dict: block type, blocks per stage and classes.</summary>
     /// <param name="shapes">Each state-dict key with its tensor's shape.</param>
@@ -111,16 +145,18 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
             }
         }
 
-        var name = (bottleneck, layers[0], layers[1], layers[2], layers[3]) switch
+        // The first bottleneck's 3×3 convolution is width × (width / groups) × 3 × 3, width = baseWidth × groups.
+        int groups = 1, widthPerGroup = 64;
+        if (bottleneck && shapes.TryGetValue("layer1.0.conv2.weight", out var conv2) && conv2.Length == 4 && conv2[1] > 0)
         {
-            (false, 2, 2, 2, 2) => "resnet18",
-            (false, 3, 4, 6, 3) => "resnet34",
-            (true, 3, 4, 6, 3) => "resnet50",
-            (true, 3, 4, 23, 3) => "resnet101",
-            (true, 3, 8, 36, 3) => "resnet152",
-            _ => bottleneck ? "resnet" : "resnet-basic",
-        };
-        return Array.IndexOf(layers, 0) >= 0 ? null : new ResNet(name, bottleneck, layers, (int)fcShape[0]);
+            groups = (int)(conv2[0] / conv2[1]);
+            widthPerGroup = (int)conv2[1];
+        }
+
+        var known = Array.Find(Configurations, c => c.Bottleneck == bottleneck && c.Layers.SequenceEqual(layers) && c.Groups == groups && c.WidthPerGroup == widthPerGroup);
+        return Array.IndexOf(layers, 0) >= 0
+            ? null
+            : new ResNet(known?.Name ?? (bottleneck ? "resnet" : "resnet-basic"), bottleneck, layers, (int)fcShape[0], groups, widthPerGroup);
     }
 
     /// <inheritdoc />
@@ -132,7 +168,7 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
         return fc.call(avgpool.call(x).flatten(1)).MoveToOuterDisposeScope();
     }
 
-    private static Sequential MakeLayer(bool bottleneck, ref int inPlanes, int planes, int blocks, int stride)
+    private static Sequential MakeLayer(bool bottleneck, ref int inPlanes, int planes, int blocks, int stride, int groups, int widthPerGroup)
     {
         var expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
         Sequential? downsample = null;
@@ -145,13 +181,15 @@ public sealed partial class ResNet : nn.Module<Tensor, Tensor>
         for (int i = 0; i < blocks; i++)
         {
             modules.Add(bottleneck
-                ? new Bottleneck(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null)
+                ? new Bottleneck(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null, groups, widthPerGroup)
                 : new BasicBlock(inPlanes, planes, i == 0 ? stride : 1, i == 0 ? downsample : null));
             inPlanes = planes * expansion;
         }
 
         return nn.Sequential(modules);
     }
+
+    private sealed record Configuration(string Name, bool Bottleneck, int[] Layers, int Groups = 1, int WidthPerGroup = 64);
 
     /// <summary>torchvision's initialisation: Kaiming-normal (fan-out) convolutions, batch norm 1 and 0.</summary>
     private void Initialise()

@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using CamSdk.Internal;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CamSdk.Models;
+
+/// <summary>The building blocks torchvision's builders share, with its module names, and its initialisations.</summary>
+internal static class ZooLayers
+{
+    /// <summary>
+    /// torchvision's <c>Conv2dNormActivation</c>: a convolution (padding (k - 1) / 2, no bias), a batch norm and an
+    /// activation, named <c>0</c>, <c>1</c>, <c>2</c>; without an activation, only the first two.
+    /// </summary>
+    internal static Sequential ConvNormActivation(
+        long inChannels,
+        long outChannels,
+        long kernelSize,
+        long stride = 1,
+        long groups = 1,
+        Func<nn.Module<Tensor, Tensor>>? activation = null,
+        double eps = 1e-5,
+        double momentum = 0.1)
+    {
+        var modules = new List<nn.Module<Tensor, Tensor>>
+        {
+            nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: (kernelSize - 1) / 2, groups: groups, bias: false),
+            nn.BatchNorm2d(outChannels, eps: eps, momentum: momentum),
+        };
+        if (activation is not null)
+        {
+            modules.Add(activation());
+        }
+
+        return nn.Sequential(modules);
+    }
+
+    /// <summary>torchvision's <c>_make_divisible</c>: <paramref name="value"/> rounded to a multiple of <paramref name="divisor"/>, never below 90 % of it.</summary>
+    internal static int MakeDivisible(double value, int divisor = 8)
+    {
+        var rounded = Math.Max(divisor, (int)(value + divisor / 2.0) / divisor * divisor);
+        return rounded < 0.9 * value ? rounded + divisor : rounded;
+    }
+
+    /// <summary>
+    /// The initialisation most torchvision builders share: Kaiming-normal (fan-out) convolutions with zero biases, batch
+    /// and group norms at 1 and 0, linear layers N(0, <paramref name="linearStd"/>) with zero biases.
+    /// </summary>
+    internal static void Initialise(nn.Module model, double linearStd = 0.01)
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, module) in model.named_modules())
+        {
+            switch (module)
+            {
+                case Conv2d conv:
+                    nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+                    ZeroBias(conv.bias);
+                    break;
+                case BatchNorm2d bn:
+                    nn.init.constant_(bn.weight, Scalars.Of(1));
+                    nn.init.constant_(bn.bias, Scalars.Of(0));
+                    break;
+                case GroupNorm gn:
+                    nn.init.constant_(gn.weight, Scalars.Of(1));
+                    nn.init.constant_(gn.bias, Scalars.Of(0));
+                    break;
+                case Linear linear:
+                    nn.init.normal_(linear.weight, 0, linearStd);
+                    ZeroBias(linear.bias);
+                    break;
+            }
+        }
+    }
+
+    private static void ZeroBias(Tensor? bias)
+    {
+        if (bias is not null)
+        {
+            nn.init.constant_(bias, Scalars.Of(0));
+        }
+    }
+}
