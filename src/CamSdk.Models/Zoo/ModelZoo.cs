@@ -55,6 +55,10 @@ public static class ModelZoo
         list.Add(new("mobilenet_v3_large", nameof(MobileNetV3), "classifier.3.weight", false, n => MobileNetV3.Create("mobilenet_v3_large", n)));
         list.Add(new("squeezenet1_0", nameof(SqueezeNet), "classifier.1.weight", false, n => SqueezeNet.Create("1_0", n)));
         list.Add(new("squeezenet1_1", nameof(SqueezeNet), "classifier.1.weight", false, n => SqueezeNet.Create("1_1", n)));
+        list.AddRange(MnasNet.Names.Select(name => new ZooArchitecture(name, nameof(MnasNet), "classifier.1.weight", true, n => MnasNet.Create(name, n))));
+        list.AddRange(ShuffleNetV2.Names.Select(name => new ZooArchitecture(name, nameof(ShuffleNetV2), "fc.weight", true, n => ShuffleNetV2.Create(name, n))));
+        list.AddRange(EfficientNet.Names.Select(name => new ZooArchitecture(name, nameof(EfficientNet), "classifier.1.weight", true, n => EfficientNet.Create(name, n))));
+        list.AddRange(RegNet.Names.Select(name => new ZooArchitecture(name, nameof(RegNet), "fc.weight", true, n => RegNet.Create(name, n))));
         return list;
     }
 }
