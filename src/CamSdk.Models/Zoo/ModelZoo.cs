@@ -59,6 +59,7 @@ public static class ModelZoo
         list.AddRange(ShuffleNetV2.Names.Select(name => new ZooArchitecture(name, nameof(ShuffleNetV2), "fc.weight", true, n => ShuffleNetV2.Create(name, n))));
         list.AddRange(EfficientNet.Names.Select(name => new ZooArchitecture(name, nameof(EfficientNet), "classifier.1.weight", true, n => EfficientNet.Create(name, n))));
         list.AddRange(RegNet.Names.Select(name => new ZooArchitecture(name, nameof(RegNet), "fc.weight", true, n => RegNet.Create(name, n))));
+        list.AddRange(ConvNeXt.Names.Select(name => new ZooArchitecture(name, nameof(ConvNeXt), "classifier.2.weight", false, n => ConvNeXt.Create(name, n))));
         return list;
     }
 }

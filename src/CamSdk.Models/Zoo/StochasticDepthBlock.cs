@@ -1,4 +1,3 @@
-using System.Linq;
 using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -45,13 +44,6 @@ internal sealed class StochasticDepthBlock : nn.Module<Tensor, Tensor>
             return result.MoveToOuterDisposeScope();
         }
 
-        if (training && _dropProbability > 0)
-        {
-            var keep = 1 - _dropProbability;
-            var noise = empty([result.shape[0], .. Enumerable.Repeat(1L, (int)result.dim() - 1)], result.dtype, result.device).bernoulli_(keep).div_(Scalars.Of(keep));
-            result = result.mul(noise);
-        }
-
-        return result.add(input, Scalars.Of(1)).MoveToOuterDisposeScope();
+        return ZooLayers.StochasticDepth(result, _dropProbability, training).add(input, Scalars.Of(1)).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using CamSdk.Internal;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -73,6 +74,23 @@ internal static class ZooLayers
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// torchvision's row-wise stochastic depth: in training, each image's residual branch is zeroed with probability
+    /// <paramref name="dropProbability"/> and the kept ones scaled by 1 / (1 - p); otherwise the branch as it is.
+    /// </summary>
+    internal static Tensor StochasticDepth(Tensor branch, double dropProbability, bool training)
+    {
+        if (!training || dropProbability <= 0)
+        {
+            return branch;
+        }
+
+        var keep = 1 - dropProbability;
+        using var noise = empty([branch.shape[0], .. Enumerable.Repeat(1L, (int)branch.dim() - 1)], branch.dtype, branch.device).bernoulli_(keep);
+        noise.div_(Scalars.Of(keep));
+        return branch.mul(noise);
     }
 
     private static void ZeroBias(Tensor? bias)
