@@ -47,6 +47,7 @@ public static class ExplainableModelExtensions
                 {
                     ClassLabels = facts.ClassLabels,
                     ClassScores = facts.HasClassScores ? model.ClassScores : null,
+                    Reshape = model.GetExplainableLayerReshape(index),
                 });
             }
         }

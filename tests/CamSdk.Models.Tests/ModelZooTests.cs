@@ -121,4 +121,18 @@ public sealed class ModelZooTests
 
         Assert.True(nonTrivial > 0, "some class must have a non-zero map");
     }
+
+    [Fact]
+    public void VisionTransformerExplainsItsPatchGridAtTheDefaultLayer()
+    {
+        // vit_b_32 at 224×224: 7×7 patches and a class token; the default layer's tokens are laid out on the grid.
+        manual_seed(89);
+        var vit = VisionTransformer.Create("vit_b_32", numClasses: 4);
+        vit.eval();
+        using var input = randn(1, 3, 224, 224);
+        using var result = vit.Explain(input, 2);
+        Assert.Equal(new long[] { 1, 7, 7 }, result.RawMaps.shape);
+        Assert.Equal(new long[] { 1, 224, 224 }, result.Heatmaps.shape);
+        Assert.Equal("encoder.layers.encoder_layer_11.ln_1", vit.CreateExplainer().TargetLayerName);
+    }
 }

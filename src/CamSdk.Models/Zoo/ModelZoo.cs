@@ -60,6 +60,7 @@ public static class ModelZoo
         list.AddRange(EfficientNet.Names.Select(name => new ZooArchitecture(name, nameof(EfficientNet), "classifier.1.weight", true, n => EfficientNet.Create(name, n))));
         list.AddRange(RegNet.Names.Select(name => new ZooArchitecture(name, nameof(RegNet), "fc.weight", true, n => RegNet.Create(name, n))));
         list.AddRange(ConvNeXt.Names.Select(name => new ZooArchitecture(name, nameof(ConvNeXt), "classifier.2.weight", false, n => ConvNeXt.Create(name, n))));
+        list.AddRange(VisionTransformer.Names.Select(name => new ZooArchitecture(name, nameof(VisionTransformer), "heads.head.weight", false, n => VisionTransformer.Create(name, n))));
         return list;
     }
 }
