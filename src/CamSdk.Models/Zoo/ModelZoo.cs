@@ -49,6 +49,8 @@ public static class ModelZoo
         }
 
         list.AddRange(ResNet.Names.Select(name => new ZooArchitecture(name, nameof(ResNet), "fc.weight", true, n => ResNet.Create(name, n))));
+        list.Add(new("googlenet", nameof(GoogLeNet), "fc.weight", true, n => GoogLeNet.Create(n)));
+        list.Add(new("inception_v3", nameof(InceptionV3), "fc.weight", true, n => InceptionV3.Create(n)));
         list.AddRange(DenseNet.Names.Select(name => new ZooArchitecture(name, nameof(DenseNet), "classifier.weight", false, n => DenseNet.Create(name, n))));
         list.Add(new("mobilenet_v2", nameof(MobileNetV2), "classifier.1.weight", true, n => MobileNetV2.Create(n)));
         list.Add(new("mobilenet_v3_small", nameof(MobileNetV3), "classifier.3.weight", false, n => MobileNetV3.Create("mobilenet_v3_small", n)));

@@ -37,7 +37,8 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor>
         var (n, t, d) = (input.shape[0], input.shape[1], input.shape[2]);
         var qkv = nn.functional.linear(input, in_proj_weight, in_proj_bias).view(n, t, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4);
         var (q, k, v) = (qkv[0], qkv[1], qkv[2]);
-        var attention = q.mul(1.0 / Math.Sqrt(d / _heads)).matmul(k.transpose(-2, -1)).softmax(-1);
+        using var scale = (1.0 / Math.Sqrt(d / _heads)).ToScalar();
+        var attention = q.mul(scale).matmul(k.transpose(-2, -1)).softmax(-1);
         var mixed = attention.matmul(v).transpose(1, 2).reshape(n, t, d);
         return out_proj.call(mixed).MoveToOuterDisposeScope();
     }

@@ -93,6 +93,18 @@ internal static class ZooLayers
         return branch.mul(noise);
     }
 
+    /// <summary>
+    /// GoogLeNet's and Inception v3's <c>transform_input</c>: ImageNet-normalised channels, x·σ/0.5 + (μ - 0.5)/0.5 per
+    /// channel, computed as torchvision computes it.
+    /// </summary>
+    internal static Tensor TransformInput(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        (double Std, double Mean)[] channels = [(0.229, 0.485), (0.224, 0.456), (0.225, 0.406)];
+        var parts = channels.Select((c, i) => input[.., i].unsqueeze(1).mul(Scalars.Of(c.Std / 0.5)).add(Scalars.Of((c.Mean - 0.5) / 0.5), Scalars.Of(1))).ToArray();
+        return cat(parts, 1).MoveToOuterDisposeScope();
+    }
+
     private static void ZeroBias(Tensor? bias)
     {
         if (bias is not null)
