@@ -135,4 +135,35 @@ public sealed class ModelZooTests
         Assert.Equal(new long[] { 1, 224, 224 }, result.Heatmaps.shape);
         Assert.Equal("encoder.layers.encoder_layer_11.ln_1", vit.CreateExplainer().TargetLayerName);
     }
+
+    [Fact]
+    public void SwinExplainsItsLastStageChannelsLastAtTheDefaultLayer()
+    {
+        // swin_t at 224×224: the last stage is 7×7 (N×7×7×768, channels last).
+        manual_seed(97);
+        var swin = SwinTransformer.Create("swin_t", numClasses: 4);
+        swin.eval();
+        using var input = randn(1, 3, 224, 224);
+        using var result = swin.Explain(input, 1);
+        Assert.Equal(new long[] { 1, 7, 7 }, result.RawMaps.shape);
+        Assert.Equal("features.7.1.norm1", swin.CreateExplainer().TargetLayerName);
+    }
+
+    [Fact]
+    public void TruncatedNormalInitialisationHasTheAskedSpreadAndBounds()
+    {
+        // N(0, 0.02²) truncated at ±2 (100 σ: no visible truncation): std 0.02; N(0, 1) at ±2: std 0.8796 (the
+        // truncated normal's), nothing beyond ±2. TorchSharp 0.107's own trunc_normal_ gives a constant here.
+        manual_seed(101);
+        using var narrow = empty(200_000);
+        ZooLayers.TruncatedNormal(narrow, 0.02);
+        Assert.Equal(0.02, narrow.std().item<float>(), 3e-4);
+        Assert.Equal(0.0, narrow.mean().item<float>(), 3e-4);
+
+        using var wide = empty(200_000);
+        ZooLayers.TruncatedNormal(wide, 1.0);
+        Assert.Equal(0.8796, wide.std().item<float>(), 5e-3);
+        Assert.True(wide.abs().max().item<float>() <= 2f);
+        Assert.True(wide.abs().max().item<float>() > 1.99f);
+    }
 }

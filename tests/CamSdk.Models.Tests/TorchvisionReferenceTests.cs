@@ -82,6 +82,14 @@ public sealed class TorchvisionReferenceTests
     }
 
     [Fact]
+    public void TheZooHasEveryClassificationBuilderOfTorchvision()
+    {
+        // The 75 builders make_reference.py lists, and every family's smallest computed against torchvision.
+        Assert.Equal(Keys.Value.Keys.Order(StringComparer.Ordinal), ModelZoo.Architectures.Select(a => a.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(20, LogitArchitectures.Count);
+    }
+
+    [Fact]
     public void AnUnknownArchitectureListsTheKnownOnes()
     {
         var error = Assert.Throws<CamModelException>(() => ModelZoo.Find("resnet19"));

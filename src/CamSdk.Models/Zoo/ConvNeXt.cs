@@ -71,7 +71,7 @@ public sealed partial class ConvNeXt : nn.Module<Tensor, Tensor>
             };
             if (weight is not null)
             {
-                nn.init.trunc_normal_(weight, std: 0.02);
+                ZooLayers.TruncatedNormal(weight, 0.02);
                 if (bias is not null)
                 {
                     nn.init.zeros_(bias);

@@ -74,10 +74,10 @@ public sealed partial class GoogLeNet : nn.Module<Tensor, Tensor>
             switch (module)
             {
                 case Conv2d conv:
-                    nn.init.trunc_normal_(conv.weight, std: 0.01);
+                    ZooLayers.TruncatedNormal(conv.weight, 0.01);
                     break;
                 case Linear linear:
-                    nn.init.trunc_normal_(linear.weight, std: 0.01);
+                    ZooLayers.TruncatedNormal(linear.weight, 0.01);
                     break;
                 case BatchNorm2d bn:
                     nn.init.ones_(bn.weight);

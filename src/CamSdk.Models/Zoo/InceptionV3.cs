@@ -78,10 +78,10 @@ public sealed partial class InceptionV3 : nn.Module<Tensor, Tensor>
             switch (module)
             {
                 case Conv2d conv:
-                    nn.init.trunc_normal_(conv.weight, std: std);
+                    ZooLayers.TruncatedNormal(conv.weight, std);
                     break;
                 case Linear linear:
-                    nn.init.trunc_normal_(linear.weight, std: std);
+                    ZooLayers.TruncatedNormal(linear.weight, std);
                     break;
                 case BatchNorm2d bn:
                     nn.init.ones_(bn.weight);

@@ -63,6 +63,7 @@ public static class ModelZoo
         list.AddRange(RegNet.Names.Select(name => new ZooArchitecture(name, nameof(RegNet), "fc.weight", true, n => RegNet.Create(name, n))));
         list.AddRange(ConvNeXt.Names.Select(name => new ZooArchitecture(name, nameof(ConvNeXt), "classifier.2.weight", false, n => ConvNeXt.Create(name, n))));
         list.AddRange(VisionTransformer.Names.Select(name => new ZooArchitecture(name, nameof(VisionTransformer), "heads.head.weight", false, n => VisionTransformer.Create(name, n))));
+        list.AddRange(SwinTransformer.Names.Select(name => new ZooArchitecture(name, nameof(SwinTransformer), "head.weight", false, n => SwinTransformer.Create(name, n))));
         return list;
     }
 }

@@ -46,7 +46,7 @@ public sealed partial class VisionTransformer : nn.Module<Tensor, Tensor>, IExpl
         RegisterComponents();
 
         using var noGrad = no_grad();
-        nn.init.trunc_normal_(conv_proj.weight, std: Math.Sqrt(1.0 / (3 * size.Patch * size.Patch)));
+        ZooLayers.TruncatedNormal(conv_proj.weight, Math.Sqrt(1.0 / (3 * size.Patch * size.Patch)));
         nn.init.zeros_(conv_proj.bias!);
         var head = (Linear)heads[0];
         nn.init.zeros_(head.weight);

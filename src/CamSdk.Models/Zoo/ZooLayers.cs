@@ -77,6 +77,20 @@ internal static class ZooLayers
     }
 
     /// <summary>
+    /// PyTorch's <c>nn.init.trunc_normal_</c>: N(<paramref name="mean"/>, <paramref name="std"/>²) truncated to
+    /// [<paramref name="a"/>, <paramref name="b"/>], by inverting the normal CDF of uniform samples, as PyTorch does.
+    /// TorchSharp 0.107's <c>trunc_normal_</c> fills the tensor with a constant, so the zoo does not use it.
+    /// </summary>
+    internal static void TruncatedNormal(Tensor tensor, double std, double mean = 0, double a = -2, double b = 2)
+    {
+        using var noGrad = no_grad();
+        using var bounds = torch.tensor(new[] { (a - mean) / std / Math.Sqrt(2), (b - mean) / std / Math.Sqrt(2) }, ScalarType.Float64);
+        using var cdf = bounds.erf();
+        var (low, high) = (cdf[0].item<double>(), cdf[1].item<double>());
+        tensor.uniform_(low, high).erfinv_().mul_(Scalars.Of(std * Math.Sqrt(2))).add_(Scalars.Of(mean), Scalars.Of(1)).clamp_(Scalars.Of(a), Scalars.Of(b));
+    }
+
+    /// <summary>
     /// torchvision's row-wise stochastic depth: in training, each image's residual branch is zeroed with probability
     /// <paramref name="dropProbability"/> and the kept ones scaled by 1 / (1 - p); otherwise the branch as it is.
     /// </summary>
