@@ -172,7 +172,7 @@ public sealed class CamExplainer
         if (twice is not null)
         {
             throw new ArgumentException(
-                $"Two methods have the key or name '{twice.Key}'; results are told apart by key and by name, so explain them in separate calls.", nameof(methods));
+                $"Two methods have the key or name '{twice.Key}': {string.Join(" and ", twice.Select(m => $"{m.Key} ({m.Name})"))}. Results are told apart by key and by name, so explain them in separate calls.", nameof(methods));
         }
 
         target ??= CamTarget.PredictedClass;
