@@ -60,6 +60,15 @@ public sealed class ExplainerOptions
     /// </summary>
     public bool AllowPartialGuidance { get; init; }
 
+    /// <summary>
+    /// Guided Backpropagation only: apply the guided rule to ReLU6 modules too (MobileNet v2). Its reading is the
+    /// ReLU's: the gradient arriving at a ReLU6 is clamped at 0 and passed where the ReLU6 passes gradients (0 &lt; x &lt; 6),
+    /// ∂/∂x = [0 &lt; x &lt; 6]·[g &gt; 0]·g. The Guided Backpropagation paper defines the rule for ReLUs only, so by default a
+    /// model with ReLU6 (or Hardswish, SiLU, GELU, leaky or exponential units) is refused with a
+    /// <see cref="CamModelException"/>; pytorch-grad-cam would pass plain gradients through them, silently.
+    /// </summary>
+    public bool GuideRelu6 { get; init; }
+
     /// <summary>These options with another method.</summary>
     internal ExplainerOptions WithMethod(CamMethod method) => new()
     {
@@ -71,5 +80,6 @@ public sealed class ExplainerOptions
         Reshape = Reshape,
         Progress = Progress,
         AllowPartialGuidance = AllowPartialGuidance,
+        GuideRelu6 = GuideRelu6,
     };
 }

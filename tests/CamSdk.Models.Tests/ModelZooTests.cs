@@ -166,4 +166,31 @@ public sealed class ModelZooTests
         Assert.True(wide.abs().max().item<float>() <= 2f);
         Assert.True(wide.abs().max().item<float>() > 1.99f);
     }
+
+    [Fact]
+    public void GuidedBackpropagationRefusesActivationsItIsNotDefinedForAndGuidesReLU6WhenAsked()
+    {
+        manual_seed(103);
+        using var input = randn(1, 3, 64, 64);
+        var efficientNet = EfficientNet.Create("efficientnet_b0", numClasses: 3);
+        Assert.Contains("SiLU (", Assert.Throws<CamModelException>(() => new GuidedBackpropagation(efficientNet).Explain(input)).Message);
+        var mobileNetV3 = MobileNetV3.Create("mobilenet_v3_small", numClasses: 3);
+        var options = new ExplainerOptions { GuideRelu6 = true };
+        Assert.Contains("Hardswish (", Assert.Throws<CamModelException>(() => new GuidedBackpropagation(mobileNetV3, options).Explain(input)).Message);
+        var convNext = ConvNeXt.Create("convnext_tiny", numClasses: 3);
+        Assert.Contains("GELU (", Assert.Throws<CamModelException>(() => new GuidedBackpropagation(convNext).Explain(input)).Message);
+        Assert.Equal(0, Hooks.Count(efficientNet) + Hooks.Count(mobileNetV3) + Hooks.Count(convNext));
+
+        // MobileNet v2 has ReLU6 only: refused by default, guided at all 35 ReLU6 modules when asked.
+        var mobileNetV2 = MobileNetV2.Create(numClasses: 3);
+        mobileNetV2.eval();
+        Assert.Contains("ReLU6 (35,", Assert.Throws<CamModelException>(() => new GuidedBackpropagation(mobileNetV2).Explain(input)).Message);
+        using var guided = new GuidedBackpropagation(mobileNetV2, options).Explain(input, CamTarget.Class(1));
+        using var scope = NewDisposeScope();
+        var leaf = input.detach().requires_grad_(true);
+        var plain = autograd.grad([mobileNetV2.call(leaf)[0, 1]], [leaf])[0];
+        Assert.True(guided.Gradients.abs().max().item<float>() > 0);
+        var scale = plain.abs().max().item<float>();
+        Assert.True(Tensors.MaxAbsDifference(guided.Gradients, plain) > 1e-2 * scale, $"guiding the ReLU6s must change the gradients (difference {Tensors.MaxAbsDifference(guided.Gradients, plain)}, scale {scale})");
+    }
 }

@@ -99,4 +99,41 @@ public sealed class GuidedBackpropagationTests
         Assert.Equal(0, Tensors.MaxAbsDifference(before, after));
         Assert.True(before.min().item<float>() < 0, "plain gradients have negative values that a leaked guided ReLU would remove");
     }
+
+    [Fact]
+    public void Relu6IsRefusedUnlessAskedAndThenGuidedLikeAReluWhereItPassesGradients()
+    {
+        // x = (1, 1); h = W1·x = (3, -0.5, 7): one unit in (0, 6), one below 0, one saturated at 6.
+        var model = new Relu6Net();
+        using var input = ones(2, 1, 1, 2);
+        var refused = Assert.Throws<CamModelException>(() => new GuidedBackpropagation(model).Explain(input, CamTarget.Classes([0, 1])));
+        Assert.Contains("ReLU6 (1, e.g. 'relu6')", refused.Message);
+        Assert.Contains("GuideRelu6", refused.Message);
+        Assert.Equal(0, Hooks.Count(model));
+
+        // Class 0, head row (0.5, 2, 1): clamp at 0 keeps all, the ReLU6 passes unit 1 only: W1ᵀ·(0.5, 0, 0) = (1, 0.5).
+        // Class 1, head row (-1, 3, 2): clamp keeps (0, 3, 2), the ReLU6 passes unit 1 only: 0. The plain gradient is (-2, -1).
+        using var result = new GuidedBackpropagation(model, new ExplainerOptions { GuideRelu6 = true }).Explain(input, CamTarget.Classes([0, 1]));
+        Assert.Equal(new[] { 1f, 0.5f, 0f, 0f }, result.Gradients.flatten().data<float>().ToArray());
+    }
+
+    private sealed class Relu6Net : TorchSharp.torch.nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Linear hidden;
+        private readonly TorchSharp.Modules.ReLU6 relu6;
+        private readonly TorchSharp.Modules.Linear head;
+
+        public Relu6Net() : base(nameof(Relu6Net))
+        {
+            hidden = TorchSharp.torch.nn.Linear(2, 3, hasBias: false);
+            relu6 = TorchSharp.torch.nn.ReLU6();
+            head = TorchSharp.torch.nn.Linear(3, 2, hasBias: false);
+            RegisterComponents();
+            using var noGrad = no_grad();
+            hidden.weight.copy_(tensor(new float[] { 2, 1, -1, 0.5f, 4, 3 }).reshape(3, 2));
+            head.weight.copy_(tensor(new float[] { 0.5f, 2, 1, -1, 3, 2 }).reshape(2, 3));
+        }
+
+        public override Tensor forward(Tensor input) => head.call(relu6.call(hidden.call(input.flatten(1))));
+    }
 }

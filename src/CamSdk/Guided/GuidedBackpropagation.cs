@@ -80,7 +80,7 @@ public sealed class GuidedBackpropagation
             using var scope = torch.NewDisposeScope();
             // A model that applies ReLUs functionally (TorchVision's ResNet) is guided through its twin, which shares its weights.
             var model = GuidableTwins.For(Model) ?? Model;
-            using var guide = ReluGuide.Attach(model, Options.AllowPartialGuidance);
+            using var guide = ReluGuide.Attach(model, Options.AllowPartialGuidance, Options.GuideRelu6);
             var pass = Explanation.Capture(model, input, target, Options, guide, cancellationToken);
             return new GuidedBackpropagationResult(
                 pass.Gradients![0].MoveToOuterDisposeScope(),

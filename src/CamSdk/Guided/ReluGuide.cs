@@ -31,7 +31,7 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
     private IDisposable? _gradientMode;
     private torch.Tensor? _input;
 
-    private ReluGuide(IReadOnlyList<ReLU> relus, IReadOnlyList<(string Name, torch.nn.Module<torch.Tensor, torch.Tensor> Module)> leaves, bool allowPartialGuidance)
+    private ReluGuide(IReadOnlyList<torch.nn.Module<torch.Tensor, torch.Tensor>> relus, IReadOnlyList<(string Name, torch.nn.Module<torch.Tensor, torch.Tensor> Module)> leaves, bool allowPartialGuidance)
     {
         _reluModules = relus.Count;
         _allowPartialGuidance = allowPartialGuidance;
@@ -62,15 +62,48 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
     /// Hooks every ReLU module of <paramref name="model"/>, and every other leaf module to notice inputs that look like a
     /// functional ReLU's output (unless <paramref name="allowPartialGuidance"/>).
     /// </summary>
-    internal static ReluGuide Attach(torch.nn.Module model, bool allowPartialGuidance = false)
+    /// <param name="model">The model (or its twin).</param>
+    /// <param name="allowPartialGuidance">Accept functional ReLUs and activations the rule does not define, unguided.</param>
+    /// <param name="guideRelu6">Guide ReLU6 modules as ReLUs.</param>
+    internal static ReluGuide Attach(torch.nn.Module model, bool allowPartialGuidance = false, bool guideRelu6 = false)
     {
         var modules = model.named_modules().Prepend((name: "(model)", module: model)).ToList();
+        if (!allowPartialGuidance)
+        {
+            RefuseUndefinedActivations(modules, guideRelu6);
+        }
+
         List<(string, torch.nn.Module<torch.Tensor, torch.Tensor>)> leaves = allowPartialGuidance
             ? []
-            : [.. modules.Where(m => m.module is torch.nn.Module<torch.Tensor, torch.Tensor> and not ReLU && !m.module.children().Any() && !ReferenceEquals(m.module, model))
+            : [.. modules.Where(m => m.module is torch.nn.Module<torch.Tensor, torch.Tensor> and not ReLU && !(guideRelu6 && m.module is ReLU6) && !m.module.children().Any() && !ReferenceEquals(m.module, model))
                 .DistinctBy(m => m.module)
                 .Select(m => (m.name, (torch.nn.Module<torch.Tensor, torch.Tensor>)m.module))];
-        return new ReluGuide([.. modules.Select(m => m.module).OfType<ReLU>().Distinct()], leaves, allowPartialGuidance);
+        return new ReluGuide([.. modules.Select(m => m.module).Where(m => m is ReLU || (guideRelu6 && m is ReLU6)).Cast<torch.nn.Module<torch.Tensor, torch.Tensor>>().Distinct()], leaves, allowPartialGuidance);
+    }
+
+    /// <summary>
+    /// Refuses a model with activation modules the guided rule is not defined for: rectifier-like units other than the
+    /// ReLU (ReLU6 unless asked to guide it, Hardswish, SiLU, GELU, leaky and exponential units, Mish, Softplus,
+    /// Hardtanh). Gates (Sigmoid, Hardsigmoid, Tanh in squeeze-excitation blocks) are not activations of the main path
+    /// and pass gradients as they are, as in pytorch-grad-cam.
+    /// </summary>
+    private static void RefuseUndefinedActivations(IEnumerable<(string name, torch.nn.Module module)> modules, bool guideRelu6)
+    {
+        var undefined = modules
+            .Where(m => m.module is Hardswish or SiLU or GELU or LeakyReLU or PReLU or RReLU or ELU or SELU or CELU or Mish or Softplus or Hardtanh
+                || (!guideRelu6 && m.module is ReLU6))
+            .GroupBy(m => m.module.GetType().Name)
+            .Select(g => $"{g.Key} ({g.Count()}, e.g. '{g.First().name}')")
+            .ToList();
+        if (undefined.Count > 0)
+        {
+            throw new CamModelException(
+                $"Guided Backpropagation is defined for ReLUs (Springenberg et al.), and this model also has {string.Join(", ", undefined)}. " +
+                "pytorch-grad-cam replaces only ReLU modules, so it would pass plain gradients through these, silently; CamSdk refuses. " +
+                "Every CAM method applies to this model (CamExplainer.Explain: Grad-CAM, Grad-CAM++, XGrad-CAM, HiResCAM, LayerCAM, " +
+                "Eigen-CAM, Score-CAM, Ablation-CAM…). For ReLU6, ExplainerOptions.GuideRelu6 applies the ReLU's rule where it passes " +
+                "gradients (0 < x < 6); ExplainerOptions.AllowPartialGuidance accepts a result guided at the ReLUs only.");
+        }
     }
 
     /// <summary>The gradient goes to the input, so the whole forward pass records the graph.</summary>
