@@ -25,7 +25,9 @@ internal static class ModelLoading
             var shapes = ModelWeights.ReadShapes(weights);
             if (!shapes.TryGetValue(architecture.ClassifierWeight, out var classifier) || classifier.Length < 2)
             {
-                throw new CamWeightsException($"'{weights}' has no '{architecture.ClassifierWeight}' of rank 2 or more, so it does not hold {architecture.Name} weights. Valid architectures: {Architecture.Names}.");
+                throw new CamWeightsException(
+                    $"'{weights}' has no '{architecture.ClassifierWeight}' of rank 2 or more, so it does not hold {architecture.Name} weights. " +
+                    (ModelZoo.Diagnose(shapes, architecture.Name, modelShapes: null) ?? $"Valid architectures: {Architecture.Names}."));
             }
 
             classCount = classifier[0] is >= 1 and <= int.MaxValue

@@ -27,7 +27,7 @@ namespace CamSdk.Cli
         {
             var quiet = new Option<bool>("--quiet", "-q") { Description = "Show no progress (results still go to standard output, warnings and errors to standard error).", Recursive = true };
             Terminal TerminalOf(ParseResult parse) => new(output, errors, parse.GetValue(quiet));
-            var arch = new Option<string>("--arch") { Description = $"The architecture: {Architecture.Names}.", Required = true };
+            var arch = new Option<string>("--arch") { Description = "The architecture, as torchvision names it (resnet50, efficientnet_b0, convnext_tiny, vit_b_16, swin_t…): camsdk list shows them all.", Required = true };
             var weights = CliOptions.Path(new Option<string?>("--weights") { Description = "The weights: what torch.save(model.state_dict(), path) writes (.pth/.pt, checkpoints too), .safetensors, or TorchSharp .dat." });
             var image = CliOptions.Path(new Option<string[]>("--image") { Description = "An image (PNG, JPEG, BMP, WebP), a folder (searched recursively) or a glob such as 'photos/**/*.jpg' (quote it); repeatable.", AllowMultipleArgumentsPerToken = true });
             var inputNpy = CliOptions.Path(new Option<string?>("--input-npy") { Description = "An already preprocessed N×3×H×W .npy batch (float16/32/64, either byte order or memory order), instead of --image." });
@@ -61,7 +61,7 @@ namespace CamSdk.Cli
                 return Guarded(terminal, () => new ExplainRunner(terminal).Run(settings, cancellationToken));
             });
 
-            var evalArch = new Option<string?>("--arch") { Description = $"A zoo architecture to evaluate with --weights: {Architecture.Names}. Without it, the built-in ShapesNet is trained (or loaded from the cache) on the built-in dataset." };
+            var evalArch = new Option<string?>("--arch") { Description = $"A zoo architecture to evaluate with --weights (camsdk list shows them). Without it, the built-in ShapesNet is trained (or loaded from the cache) on the built-in dataset." };
             var evalWeights = CliOptions.Path(new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." });
             var data = CliOptions.Path(new Option<string?>("--data") { Description = $"A dataset folder: images plus {Evaluation.EvaluationFolder.AnnotationsFile} ({Evaluation.EvaluationFolder.Header}, one row per object; see the README). Default: the built-in synthetic shapes." });
             var evalLabels = CliOptions.Path(new Option<string?>("--labels") { Description = $"With --arch: '{ModelLoading.ImageNetLabels}' (built in) or a text file with one class name per line (the CSV's labels may then be names)." });
@@ -98,12 +98,15 @@ namespace CamSdk.Cli
                 TerminalOf,
                 (terminal, settings) => new CheckRunner(terminal).Faithfulness(settings, cancellationToken),
                 sanityOnly: false);
+            var list = new Command("list", "List the architectures --arch accepts (torchvision's classification builders): family, default layer, parameters, and whether CAM and Guided Backpropagation apply.");
+            list.SetAction(parse => ArchitectureList.Print(TerminalOf(parse)));
             var root = new RootCommand("camsdk: class activation maps (the Grad-CAM family, Guided Backpropagation, Guided Grad-CAM) for torchvision-compatible models.")
             {
                 explain,
                 evaluate,
                 sanity,
                 faithfulness,
+                list,
             };
             root.Options.Add(quiet);
             var result = root.Parse(args);
@@ -115,7 +118,7 @@ namespace CamSdk.Cli
                     terminal.Fail(error.Message);
                 }
 
-                errors.MarkupLine("Run [bold]camsdk explain --help[/], [bold]camsdk evaluate --help[/], [bold]camsdk sanity --help[/] or [bold]camsdk faithfulness --help[/] for the options.");
+                errors.MarkupLine("Run [bold]camsdk explain --help[/], [bold]camsdk evaluate --help[/], [bold]camsdk sanity --help[/] or [bold]camsdk faithfulness --help[/] for the options, [bold]camsdk list[/] for the architectures.");
                 return 2;
             }
 
@@ -125,7 +128,7 @@ namespace CamSdk.Cli
         /// <summary><c>sanity</c> or <c>faithfulness</c>: a zoo architecture with --weights and --image, or the built-in ShapesNet.</summary>
         private static Command CheckCommand(string name, string description, string methodHelp, Func<ParseResult, Terminal> terminalOf, Func<Terminal, CheckSettings, int> run, bool sanityOnly)
         {
-            var arch = new Option<string?>("--arch") { Description = $"A zoo architecture: {Architecture.Names}. Without it, the built-in ShapesNet (trained or loaded from the cache) on held-out shapes." };
+            var arch = new Option<string?>("--arch") { Description = $"A zoo architecture (camsdk list shows them). Without it, the built-in ShapesNet (trained or loaded from the cache) on held-out shapes." };
             var weights = CliOptions.Path(new Option<string?>("--weights") { Description = "The architecture's weights (.pth/.pt, .safetensors, TorchSharp .dat)." });
             var image = CliOptions.Path(new Option<string[]>("--image") { Description = "With --arch: an image, a folder (searched recursively) or a quoted glob such as 'photos/**/*.jpg'; repeatable.", AllowMultipleArgumentsPerToken = true });
             var images = CliOptions.OptionalInt("--images", "How many images to use (the first ones).", minimum: 1);

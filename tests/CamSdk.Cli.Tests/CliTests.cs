@@ -199,5 +199,18 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         PyTorchPickler.PickleStateDict(vggLike, ResNet.ResNet34(numClasses: 3).state_dict());
         Assert.Equal(2, Run("explain", "--arch", "resnet18", "--weights", vggLike, "--image", images, "--out", PathOf("out")));
         Assert.Contains("unexpected in the file: layer1.2.bn1.bias", Output.ToString().Replace("\n", " "));
+        Assert.Contains("These weights are another size of ResNet: they fit resnet34", Output.ToString().Replace("\n", " "));
+        Assert.Contains("(camsdk: --arch resnet34)", Output.ToString().Replace("\n", " "));
+    }
+
+    [Fact]
+    public void ListShowsEveryArchitectureWithItsDefaultLayerAndParameters()
+    {
+        Assert.Equal(0, Run("list"));
+        var lines = Output.ToString().Split('\n');
+        Assert.Contains(lines, l => l.Contains("resnet50", StringComparison.Ordinal) && l.Contains("layer4", StringComparison.Ordinal) && l.Contains("25.6 M", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("vit_b_16", StringComparison.Ordinal) && l.Contains("encoder.layers.encoder_layer_11.ln_1", StringComparison.Ordinal) && l.Contains("86.6 M", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("mobilenet_v2", StringComparison.Ordinal) && l.Contains("with GuideRelu6", StringComparison.Ordinal));
+        Assert.Contains("75 architectures.", Output.ToString());
     }
 }

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 using CamSdk.Models;
 using CamSdk.Tests.Support;
@@ -7,7 +6,8 @@ using static TorchSharp.torch;
 namespace CamSdk.Tests;
 
 /// <summary>
-/// The zoo against torchvision 0.14 (TestData/torchvision, made by make_reference.py there): every architecture has
+/// The zoo against torchvision 0.14 (TestData/torchvision/make_reference.py writes the keys, embedded in CamSdk.Models,
+/// and the logits): every architecture has
 /// torchvision's state-dict keys and shapes, and the smallest of each family computes torchvision's logits.
 /// </summary>
 public sealed class TorchvisionReferenceTests
@@ -17,22 +17,10 @@ public sealed class TorchvisionReferenceTests
 
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "TestData", "torchvision");
 
-    private static readonly Lazy<Dictionary<string, List<string>>> Keys = new(() =>
-    {
-        using var stream = new GZipStream(File.OpenRead(Path.Combine(Folder, "keys.tsv.gz")), CompressionMode.Decompress);
-        using var reader = new StreamReader(stream);
-        var keys = new Dictionary<string, List<string>>();
-        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
-        {
-            var tab = line.IndexOf('\t', StringComparison.Ordinal);
-            if (tab > 0)
-            {
-                (keys.TryGetValue(line[..tab], out var list) ? list : keys[line[..tab]] = []).Add(line[(tab + 1)..]);
-            }
-        }
-
-        return keys;
-    });
+    // torchvision's keys and shapes, as CamSdk.Models embeds them (make_reference.py writes the resource).
+    private static readonly Lazy<Dictionary<string, List<string>>> Keys = new(() => TorchvisionKeys.Architectures.ToDictionary(
+        a => a.Key,
+        a => a.Value.Select(e => $"{e.Key}\t{string.Join(",", e.Value)}").ToList()));
 
     public static TheoryData<string> SmallArchitectures => [.. ModelZoo.Architectures.Select(a => a.Name).Where(n => Parameters(n) <= FastParameterLimit)];
 
@@ -87,6 +75,44 @@ public sealed class TorchvisionReferenceTests
         // The 75 builders make_reference.py lists, and every family's smallest computed against torchvision.
         Assert.Equal(Keys.Value.Keys.Order(StringComparer.Ordinal), ModelZoo.Architectures.Select(a => a.Name).Order(StringComparer.Ordinal));
         Assert.Equal(20, LogitArchitectures.Count);
+
+        // torchvision's num_params, from its weights' metadata.
+        Assert.Equal(25_557_032, ModelZoo.Find("resnet50").Parameters);
+        Assert.Equal(86_567_656, ModelZoo.Find("vit_b_16").Parameters);
+        Assert.Equal(28_288_354, ModelZoo.Find("swin_t").Parameters);
+        Assert.Equal(5_288_548, ModelZoo.Find("efficientnet_b0").Parameters);
+    }
+
+    [Fact]
+    public void WeightsOfAnotherArchitectureSizeOrClassCountSayWhichTheyFit()
+    {
+        using var folder = new TemporaryFolder("camsdk-zoo-weights-");
+        manual_seed(107);
+        var mnasnet = folder.PathOf("mnasnet0_5.pth");
+        using (var model = MnasNet.Create("mnasnet0_5", numClasses: 10))
+        {
+            TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(mnasnet, model.state_dict());
+        }
+
+        var squeezenet = folder.PathOf("squeezenet1_1.pth");
+        using (var model = SqueezeNet.Create("1_1", numClasses: 7))
+        {
+            TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(squeezenet, model.state_dict());
+        }
+
+        // Same keys, other shapes: another size of the family.
+        var size = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(MnasNet.Create("mnasnet1_0", 10), mnasnet));
+        Assert.Contains("another size of MnasNet: they fit mnasnet0_5", size.Message);
+        // Only the class head differs: both class counts.
+        var classes = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(MnasNet.Create("mnasnet0_5", 4), mnasnet));
+        Assert.Contains("classifier.1.weight has 10 classes and the model 4: build it with numClasses: 10", classes.Message);
+        // Another family.
+        var family = Assert.Throws<CamWeightsException>(() => ModelWeights.Load(MnasNet.Create("mnasnet0_5", 10), squeezenet));
+        Assert.Contains("These weights are torchvision's squeezenet1_1", family.Message);
+
+        Assert.Equal("squeezenet1_1", ModelZoo.Identify(ModelWeights.ReadShapes(squeezenet))?.Name);
+        Assert.Equal("mnasnet0_5", ModelZoo.Identify(ModelWeights.ReadShapes(mnasnet))?.Name);
+        Assert.Null(ModelZoo.Identify(new Dictionary<string, long[]> { ["conv.weight"] = [8, 3, 3, 3] }));
     }
 
     [Fact]
@@ -106,6 +132,11 @@ public sealed class TorchvisionReferenceTests
         var model = ModelZoo.Create(architecture);
         var actual = model.state_dict().Select(e => $"{e.Key}\t{string.Join(",", e.Value.shape)}");
         Assert.Equal(expected.Order(StringComparer.Ordinal), actual.Order(StringComparer.Ordinal));
+
+        // The default layer the zoo states is the one the model marks [ExplainLayer(IsDefault = true)].
+        var explainable = Assert.IsAssignableFrom<IExplainableModel>(model);
+        var layer = explainable.GetExplainableLayer(explainable.ExplainableFacts.DefaultLayer);
+        Assert.Equal(ModelZoo.Find(architecture).DefaultLayer, model.named_modules().First(m => ReferenceEquals(m.module, layer)).name);
     }
 
     private static long Parameters(string architecture) =>

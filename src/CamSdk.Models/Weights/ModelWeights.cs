@@ -98,7 +98,13 @@ public static class ModelWeights
             AppendKeys(message, "unexpected in the file", unexpected, k => Shapes.Format(source[k].shape));
             AppendKeys(message, "of another shape", misShaped, k => $"file {Shapes.Format(source[k].shape)}, model {Shapes.Format(target[k].shape)}");
             AppendKeys(message, "of another kind of element type", misTyped, k => $"file {source[k].dtype}, model {target[k].dtype}");
-            message.Append(" Check that the architecture (and its number of classes) is the one the weights were trained with, or load with strict: false.");
+            var diagnosis = ModelZoo.Diagnose(
+                source.ToDictionary(e => e.Key, e => e.Value.shape, StringComparer.Ordinal),
+                model.GetName(),
+                target.ToDictionary(e => e.Key, e => e.Value.shape, StringComparer.Ordinal));
+            message.Append(diagnosis is null
+                ? " Check that the architecture (and its number of classes) is the one the weights were trained with, or load with strict: false."
+                : " " + diagnosis);
             throw new CamWeightsException(message.ToString());
         }
 

@@ -69,6 +69,9 @@ public sealed partial class VisionTransformer : nn.Module<Tensor, Tensor>, IExpl
     /// <summary>The torchvision names of the family.</summary>
     internal static string[] Names => [.. Sizes.Select(s => s.Name)];
 
+    /// <summary>The number of encoder blocks of a size.</summary>
+    internal static int Depth(string architecture) => Array.Find(Sizes, s => s.Name == architecture).Layers;
+
     /// <summary>A ViT by its torchvision name (<c>vit_b_16</c>, <c>vit_b_32</c>, <c>vit_l_16</c>, <c>vit_l_32</c>), for 224×224 images, with torchvision's initialisation.</summary>
     /// <param name="architecture">The torchvision name.</param>
     /// <param name="numClasses">The number of classes; 1000 for ImageNet weights.</param>

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,11 +10,12 @@ public sealed class ZooArchitecture
 {
     private readonly Func<int, nn.Module<Tensor, Tensor>> _create;
 
-    internal ZooArchitecture(string name, string family, string classifierKey, bool endsInGlobalAveragePooling, Func<int, nn.Module<Tensor, Tensor>> create)
+    internal ZooArchitecture(string name, string family, string classifierKey, string defaultLayer, bool endsInGlobalAveragePooling, Func<int, nn.Module<Tensor, Tensor>> create)
     {
         Name = name;
         Family = family;
         ClassifierKey = classifierKey;
+        DefaultLayer = defaultLayer;
         EndsInGlobalAveragePooling = endsInGlobalAveragePooling;
         _create = create;
     }
@@ -26,6 +28,18 @@ public sealed class ZooArchitecture
 
     /// <summary>The state-dict key of the class head's weight, whose first dimension is the number of classes.</summary>
     public string ClassifierKey { get; }
+
+    /// <summary>
+    /// The module path (as <c>named_modules()</c> names it) of the layer the model explains by default, the one it marks
+    /// <c>[ExplainLayer(IsDefault = true)]</c>: pytorch-grad-cam's choice for the family (e.g. <c>layer4</c>, <c>features</c>).
+    /// </summary>
+    public string DefaultLayer { get; }
+
+    /// <summary>The number of parameters at 1000 classes (torchvision's <c>num_params</c>; buffers not counted).</summary>
+    public long Parameters => TorchvisionKeys.Architectures[Name]
+        .Where(e => !e.Key.EndsWith("running_mean", StringComparison.Ordinal) && !e.Key.EndsWith("running_var", StringComparison.Ordinal)
+            && !e.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal) && !e.Key.EndsWith("relative_position_index", StringComparison.Ordinal))
+        .Sum(e => e.Value.Aggregate(1L, (a, d) => a * d));
 
     /// <summary>
     /// True when the class scores are one linear layer applied to the global average of the default layer (so CAM,

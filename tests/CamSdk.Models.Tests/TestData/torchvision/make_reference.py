@@ -5,10 +5,11 @@ torchvision 0.14):
 
     /usr/bin/python3 make_reference.py
 
-It writes two files that the test suite reads (it never needs Python):
+It writes two files (the test suite never needs Python):
 
-- keys.tsv.gz: for every classification builder of torchvision (1000 classes, its default arguments), each
-  state_dict key with its tensor's shape, one line "architecture<TAB>key<TAB>d0,d1,...".
+- src/CamSdk.Models/Zoo/torchvision-keys.tsv.gz: for every classification builder of torchvision (1000 classes, its
+  default arguments), each state_dict key with its tensor's shape, one line "architecture<TAB>key<TAB>d0,d1,...".
+  CamSdk.Models embeds it to tell which architecture a weights file holds; the tests hold the zoo's builders to it.
 - logits.json: for the smallest size of each family, built with 10 classes and put in evaluation mode, the
   logits of one fixed 224x224 input with the fixed weights below.
 
@@ -117,7 +118,7 @@ def main():
             lines.append(f"{name}\t{key}\t{','.join(str(d) for d in tensor.shape)}")
         del model
         print("keys", name, flush=True)
-    with gzip.GzipFile("keys.tsv.gz", "wb", mtime=0) as f:
+    with gzip.GzipFile("../../../../src/CamSdk.Models/Zoo/torchvision-keys.tsv.gz", "wb", mtime=0) as f:
         f.write(("\n".join(lines) + "\n").encode("utf-8"))
 
     image = torch.from_numpy(uniform("input", 3 * 224 * 224).astype(np.float32).reshape(1, 3, 224, 224))
