@@ -203,6 +203,20 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         Assert.Contains("(camsdk: --arch resnet34)", Output.ToString().Replace("\n", " "));
     }
 
+    [Trait("Speed", "Slow")]
+    [Fact]
+    public void ATransformerIsExplainedAtItsDefaultLayerWithItsReshape()
+    {
+        // swin_t's default layer is N×7×7×768 channels last at 224×224: the command line applies the model's reshape.
+        var (_, images, _) = Setup();
+        var output = PathOf("swin");
+        Assert.Equal(0, Run("explain", "--arch", "swin_t", "--image", images, "--out", output, "--save-raw"));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "noise.json")));
+        Assert.Equal("features.7.1.norm1", summary.RootElement.GetProperty("layer").GetString());
+        using var raw = Npy.Read(Path.Combine(output, "noise.gradcam.raw.npy"));
+        Assert.Equal(new long[] { 1, 7, 7 }, raw.shape);
+    }
+
     [Fact]
     public void ListShowsEveryArchitectureWithItsDefaultLayerAndParameters()
     {
