@@ -22,11 +22,27 @@ internal static class PeakMemory
            select (architecture, size, scenario),
     ];
 
+    private static readonly string[] Zoo = ["resnet50", "densenet121", "efficientnet_b0", "mobilenet_v3_large", "convnext_tiny", "vit_b_16", "swin_t"];
+
     internal static int Run(string[] args)
     {
         if (args is ["child", var architecture, var size, var scenario])
         {
             Console.WriteLine(Child(architecture, int.Parse(size, CultureInfo.InvariantCulture), scenario).ToString(CultureInfo.InvariantCulture));
+            return 0;
+        }
+
+        if (args is ["zoo"])
+        {
+            // One model of each family of the zoo at its default layer, 224×224: Grad-CAM's peak over a forward pass's.
+            Console.WriteLine("| model | plain forward | Grad-CAM | ratio |");
+            Console.WriteLine("|---|---:|---:|---:|");
+            foreach (var name in Zoo)
+            {
+                var (forward, gradCam) = (Spawn(name, 224, "forward"), Spawn(name, 224, "gradcam"));
+                Console.WriteLine($"| {name} | {forward:F2} GB | {gradCam:F2} GB | {gradCam / forward:F2} |");
+            }
+
             return 0;
         }
 
@@ -68,9 +84,14 @@ internal static class PeakMemory
     {
         NativeBackend.EnsureCorrectConvolutionGradients();
         manual_seed(1);
-        var model = architecture == "resnet50" ? torchvision.models.resnet50() : torchvision.models.resnet18();
+        var zoo = Zoo.Contains(architecture);
+        var model = zoo ? Models.ModelZoo.Create(architecture) : architecture == "resnet50" ? torchvision.models.resnet50() : torchvision.models.resnet18();
         model.eval();
-        var layer4 = (nn.Module<Tensor, Tensor>)model.named_children().Single(c => c.name == "layer4").module;
+        var explainable = model as IExplainableModel;
+        var layer4 = zoo
+            ? explainable!.GetExplainableLayer(explainable.ExplainableFacts.DefaultLayer)
+            : (nn.Module<Tensor, Tensor>)model.named_children().Single(c => c.name == "layer4").module;
+        var options = zoo ? new ExplainerOptions { Reshape = explainable!.GetExplainableLayerReshape(explainable.ExplainableFacts.DefaultLayer) } : null;
         using var input = randn(1, 3, size, size);
         using var scope = NewDisposeScope();
         switch (scenario)
@@ -83,7 +104,7 @@ internal static class PeakMemory
 
                 break;
             case "gradcam":
-                new CamExplainer(model, layer4).Explain(input, CamTarget.Class(281));
+                new CamExplainer(model, layer4, options).Explain(input, CamTarget.Class(281));
                 break;
             case "gradcam-graph-from-input":
                 // What CamSdk did before: the whole forward pass records the graph (parameters require grad).

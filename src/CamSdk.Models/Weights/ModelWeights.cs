@@ -104,7 +104,7 @@ public static class ModelWeights
                 target.ToDictionary(e => e.Key, e => e.Value.shape, StringComparer.Ordinal));
             message.Append(diagnosis is null
                 ? " Check that the architecture (and its number of classes) is the one the weights were trained with, or load with strict: false."
-                : " " + diagnosis);
+                : $" {diagnosis} Or load with strict: false to copy only the keys that match.");
             throw new CamWeightsException(message.ToString());
         }
 

@@ -25,17 +25,17 @@ internal static class FixedWeights
         }
     }
 
-    /// <summary>The fixed input: <c>uniform("input", 3·224·224)</c> as a 1×3×224×224 tensor.</summary>
-    internal static Tensor Input()
+    /// <summary>The fixed input: <c>uniform("input", 3·side·side)</c> as a 1×3×side×side tensor.</summary>
+    internal static Tensor Input(int side = 224)
     {
         var seed = Seed("input");
-        var values = new float[3 * 224 * 224];
+        var values = new float[3 * side * side];
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = (float)Uniform(seed, i);
         }
 
-        return torch.tensor(values).reshape(1, 3, 224, 224);
+        return torch.tensor(values).reshape(1, 3, side, side);
     }
 
     /// <summary>The script's <c>values(key, shape)</c>: the fixed value of every element, by the tensor's role.</summary>
