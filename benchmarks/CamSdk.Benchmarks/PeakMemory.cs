@@ -91,7 +91,6 @@ internal static class PeakMemory
         var layer4 = zoo
             ? explainable!.GetExplainableLayer(explainable.ExplainableFacts.DefaultLayer)
             : (nn.Module<Tensor, Tensor>)model.named_children().Single(c => c.name == "layer4").module;
-        var options = zoo ? new ExplainerOptions { Reshape = explainable!.GetExplainableLayerReshape(explainable.ExplainableFacts.DefaultLayer) } : null;
         using var input = randn(1, 3, size, size);
         using var scope = NewDisposeScope();
         switch (scenario)
@@ -104,7 +103,7 @@ internal static class PeakMemory
 
                 break;
             case "gradcam":
-                new CamExplainer(model, layer4, options).Explain(input, CamTarget.Class(281));
+                new CamExplainer(model, layer4).Explain(input, CamTarget.Class(281));
                 break;
             case "gradcam-graph-from-input":
                 // What CamSdk did before: the whole forward pass records the graph (parameters require grad).

@@ -30,7 +30,7 @@ public class ZooBenchmarks
         _model.eval();
         var explainable = (IExplainableModel)_model;
         var index = explainable.ExplainableFacts.DefaultLayer;
-        _explainer = new CamExplainer(_model, explainable.GetExplainableLayer(index), new ExplainerOptions { Reshape = explainable.GetExplainableLayerReshape(index) });
+        _explainer = new CamExplainer(_model, explainable.GetExplainableLayer(index)); // with the reshape the model states
         _input = randn(1, 3, 224, 224);
     }
 

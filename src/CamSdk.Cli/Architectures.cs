@@ -44,21 +44,6 @@ internal sealed record Architecture(
         return [.. Enumerable.Range(0, facts.LayerNames.Count).Select(i => PathOf(model, explainable.GetExplainableLayer(i)) + (i == facts.DefaultLayer ? " (the default)" : string.Empty))];
     }
 
-    /// <summary>
-    /// The reshape the model states for one of its explainable layers (a transformer's tokens laid out on their grid, a
-    /// channels-last map); none for another module path, whose output must then be N×C×h×w.
-    /// </summary>
-    internal static ActivationReshape? ReshapeFor(torch.nn.Module model, torch.nn.Module layer)
-    {
-        if (model is not IExplainableModel explainable)
-        {
-            return null;
-        }
-
-        var index = Enumerable.Range(0, explainable.ExplainableFacts.LayerNames.Count).FirstOrDefault(i => ReferenceEquals(explainable.GetExplainableLayer(i), layer), -1);
-        return index < 0 ? null : explainable.GetExplainableLayerReshape(index);
-    }
-
     private static string PathOf(torch.nn.Module model, torch.nn.Module layer) =>
         model.named_modules().First(m => ReferenceEquals(m.module, layer)).name;
 

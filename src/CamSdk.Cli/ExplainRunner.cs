@@ -86,7 +86,6 @@ internal sealed class ExplainRunner(Terminal terminal)
                     EigenSmooth = settings.EigenSmooth,
                     AugmentationSmooth = settings.AugSmooth,
                     Progress = progress,
-                    Reshape = Architecture.ReshapeFor(model, layer),
                 };
                 var session = new Session(settings, architecture.Name, layerName, methods, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device, colormap, warnings);
                 foreach (var input in inputs)

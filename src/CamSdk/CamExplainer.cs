@@ -86,6 +86,46 @@ public sealed class CamExplainer
         {
             throw new CamLayerException($"The layer '{repeated.Key}' is given more than once. Give each layer once.");
         }
+
+        if (Options.Reshape is null && StatedReshape(model, _layers) is { } stated)
+        {
+            Options = Options.WithReshape(stated);
+        }
+    }
+
+    /// <summary>The reshape an annotated model states for all of these layers, when each is one of its explainable layers and they agree.</summary>
+    private static ActivationReshape? StatedReshape(torch.nn.Module model, IReadOnlyList<torch.nn.Module> layers)
+    {
+        if (model is not IExplainableModel explainable)
+        {
+            return null;
+        }
+
+        var reshapes = new List<ActivationReshape?>();
+        foreach (var layer in layers)
+        {
+            var index = Enumerable.Range(0, explainable.ExplainableFacts.LayerNames.Count).FirstOrDefault(i => IsLayer(explainable, i, layer), -1);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            reshapes.Add(explainable.GetExplainableLayerReshape(index));
+        }
+
+        return reshapes.Distinct().Count() == 1 ? reshapes[0] : null;
+    }
+
+    private static bool IsLayer(IExplainableModel model, int index, torch.nn.Module layer)
+    {
+        try
+        {
+            return ReferenceEquals(model.GetExplainableLayer(index), layer);
+        }
+        catch (CamLayerException)
+        {
+            return false; // a layer field that is null now
+        }
     }
 
     /// <summary>An explainer of the same layers, found already, with other options.</summary>

@@ -47,7 +47,6 @@ public static class ExplainableModelExtensions
                 {
                     ClassLabels = facts.ClassLabels,
                     ClassScores = facts.HasClassScores ? model.ClassScores : null,
-                    Reshape = model.GetExplainableLayerReshape(index),
                 });
             }
         }

@@ -43,7 +43,9 @@ public sealed class ExplainerOptions
 
     /// <summary>
     /// Turns the explained layers' outputs into N×K×h×w maps when they are not (a vision transformer's tokens, a Swin
-    /// block's channels-last map); null for convolutional layers.
+    /// block's channels-last map); null for convolutional layers. When null and the layers are explainable layers of an
+    /// annotated model that states a reshape for them (<see cref="IExplainableModel.GetExplainableLayerReshape"/>, as the
+    /// zoo's ViT and Swin do), the explainer applies that one.
     /// </summary>
     public ActivationReshape? Reshape { get; init; }
 
@@ -69,15 +71,20 @@ public sealed class ExplainerOptions
     /// </summary>
     public bool GuideRelu6 { get; init; }
 
+    /// <summary>These options with a reshape.</summary>
+    internal ExplainerOptions WithReshape(ActivationReshape reshape) => Copy(Method, reshape);
+
     /// <summary>These options with another method.</summary>
-    internal ExplainerOptions WithMethod(CamMethod method) => new()
+    internal ExplainerOptions WithMethod(CamMethod method) => Copy(method, Reshape);
+
+    private ExplainerOptions Copy(CamMethod method, ActivationReshape? reshape) => new()
     {
         Method = method,
         ClassLabels = ClassLabels,
         ClassScores = ClassScores,
         EigenSmooth = EigenSmooth,
         AugmentationSmooth = AugmentationSmooth,
-        Reshape = Reshape,
+        Reshape = reshape,
         Progress = Progress,
         AllowPartialGuidance = AllowPartialGuidance,
         GuideRelu6 = GuideRelu6,

@@ -134,6 +134,12 @@ public sealed class ModelZooTests
         Assert.Equal(new long[] { 1, 7, 7 }, result.RawMaps.shape);
         Assert.Equal(new long[] { 1, 224, 224 }, result.Heatmaps.shape);
         Assert.Equal("encoder.layers.encoder_layer_11.ln_1", vit.CreateExplainer().TargetLayerName);
+
+        // A CamExplainer made by hand at that layer applies the reshape the model states for it, unless given another.
+        using var byHand = new CamExplainer(vit, vit.LastBlockNorm).Explain(input, 2);
+        Assert.Equal(0, Tensors.MaxAbsDifference(result.RawMaps, byHand.RawMaps));
+        var noClassToken = new ExplainerOptions { Reshape = ActivationReshape.Tokens(hasClassToken: false) };
+        Assert.Throws<CamLayerException>(() => new CamExplainer(vit, vit.LastBlockNorm, noClassToken).Explain(input, 2));
     }
 
     [Fact]

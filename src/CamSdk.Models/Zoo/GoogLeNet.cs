@@ -67,24 +67,7 @@ public sealed partial class GoogLeNet : nn.Module<Tensor, Tensor>
         dropout = nn.Dropout(0.2);
         fc = nn.Linear(1024, numClasses);
         RegisterComponents();
-
-        using var noGrad = no_grad();
-        foreach (var (_, module) in named_modules())
-        {
-            switch (module)
-            {
-                case Conv2d conv:
-                    ZooLayers.TruncatedNormal(conv.weight, 0.01);
-                    break;
-                case Linear linear:
-                    ZooLayers.TruncatedNormal(linear.weight, 0.01);
-                    break;
-                case BatchNorm2d bn:
-                    nn.init.ones_(bn.weight);
-                    nn.init.zeros_(bn.bias);
-                    break;
-            }
-        }
+        ZooLayers.InitialiseTruncated(this, _ => 0.01);
     }
 
     /// <summary>The last Inception block, <c>inception5b</c> (7×7 at 224×224): pytorch-grad-cam's choice.</summary>

@@ -71,24 +71,7 @@ public sealed partial class InceptionV3 : nn.Module<Tensor, Tensor>
         RegisterComponents();
 
         // torchvision: truncated normal, std 0.1 (0.01 for the auxiliary 5×5 convolution, 0.001 for its linear layer).
-        using var noGrad = no_grad();
-        foreach (var (name, module) in named_modules())
-        {
-            var std = name.StartsWith("AuxLogits.conv1", StringComparison.Ordinal) ? 0.01 : name == "AuxLogits.fc" ? 0.001 : 0.1;
-            switch (module)
-            {
-                case Conv2d conv:
-                    ZooLayers.TruncatedNormal(conv.weight, std);
-                    break;
-                case Linear linear:
-                    ZooLayers.TruncatedNormal(linear.weight, std);
-                    break;
-                case BatchNorm2d bn:
-                    nn.init.ones_(bn.weight);
-                    nn.init.zeros_(bn.bias);
-                    break;
-            }
-        }
+        ZooLayers.InitialiseTruncated(this, name => name.StartsWith("AuxLogits.conv1", StringComparison.Ordinal) ? 0.01 : name == "AuxLogits.fc" ? 0.001 : 0.1);
     }
 
     /// <summary>The last Inception block, <c>Mixed_7c</c> (8×8 at 299×299): pytorch-grad-cam's choice.</summary>

@@ -77,6 +77,31 @@ internal static class ZooLayers
     }
 
     /// <summary>
+    /// GoogLeNet's and Inception v3's initialisation: convolution and linear weights from a truncated normal whose
+    /// standard deviation <paramref name="std"/> gives by module path, batch norms at 1 and 0.
+    /// </summary>
+    internal static void InitialiseTruncated(nn.Module model, Func<string, double> std)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, module) in model.named_modules())
+        {
+            switch (module)
+            {
+                case Conv2d conv:
+                    TruncatedNormal(conv.weight, std(name));
+                    break;
+                case Linear linear:
+                    TruncatedNormal(linear.weight, std(name));
+                    break;
+                case BatchNorm2d bn:
+                    nn.init.ones_(bn.weight);
+                    nn.init.zeros_(bn.bias);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
     /// PyTorch's <c>nn.init.trunc_normal_</c>: N(<paramref name="mean"/>, <paramref name="std"/>²) truncated to
     /// [<paramref name="a"/>, <paramref name="b"/>], by inverting the normal CDF of uniform samples, as PyTorch does.
     /// TorchSharp 0.107's <c>trunc_normal_</c> fills the tensor with a constant, so the zoo does not use it.
