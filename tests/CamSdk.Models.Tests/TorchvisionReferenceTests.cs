@@ -10,7 +10,7 @@ namespace CamSdk.Tests;
 /// and the logits): every architecture has
 /// torchvision's state-dict keys and shapes, and the smallest of each family computes torchvision's logits.
 /// </summary>
-public sealed class TorchvisionReferenceTests
+public sealed class TorchvisionReferenceTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>Architectures with more parameters than this are built in the slow set only (seconds and gigabytes each).</summary>
     private const long FastParameterLimit = 40_000_000;
@@ -65,6 +65,7 @@ public sealed class TorchvisionReferenceTests
         // Relative to the logits' scale: |ours - torchvision's| <= 1e-4 · max |torchvision's|.
         var scale = expected.Max(Math.Abs);
         var worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max() / scale;
+        output.WriteLine($"{architecture}: logits differ by {worst:E2} of their scale {scale:G4}");
         Assert.True(scale > 1e-3, $"{architecture}: the reference logits must not be trivially small ({scale}).");
         Assert.True(worst <= 1e-4, $"{architecture}: logits differ from torchvision's by {worst:E2} of their scale {scale:G4}.\n  ours:        {string.Join(", ", actual)}\n  torchvision: {string.Join(", ", expected)}");
     }
