@@ -1,24 +1,31 @@
 """pytorch-grad-cam's Grad-CAM on one torchvision model per family, 224x224, batch 1, random weights, CPU: the Python
 side of benchmarks/README.md's zoo table, run in the same session as ZooBenchmarks.
 
-    PYTHONPATH=/path/to/pytorch-grad-cam /usr/bin/python3 benchmarks/zoo/pytorch_grad_cam_zoo.py
+    PYTHONPATH=/path/to/pytorch-grad-cam /usr/bin/python3 benchmarks/zoo/pytorch_grad_cam_zoo.py [--onednn off]
 
 Debian 12's torch 1.13 and torchvision 0.14, 2 threads (as TorchSharp uses here); the median of 7 runs after 2
 warm-ups, for Grad-CAM at pytorch-grad-cam's target layer of the family and for a plain forward pass under no_grad.
-Peak resident memory of one Grad-CAM call and of one forward pass, each in a fresh process.
+Peak resident memory (VmHWM) while one Grad-CAM call or one forward pass runs, each in a fresh process. `--onednn off` runs
+without oneDNN (torch.backends.mkldnn.enabled = False), as the CamSdk side does on a machine whose oneDNN convolution
+gradients are wrong, so that both sides run the same kind of kernels.
 """
 import json
-import resource
 import statistics
 import subprocess
 import sys
 import time
+import types
 
 import torch
 import torchvision
-from pytorch_grad_cam import GradCAM
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-from pytorch_grad_cam.utils.reshape_transforms import vit_reshape_transform
+# ttach serves only aug_smooth, which is not timed here; Debian does not package it.
+ttach = sys.modules.setdefault("ttach", types.ModuleType("ttach"))
+for _name in ("Compose", "HorizontalFlip", "Multiply"):
+    setattr(ttach, _name, getattr(ttach, _name, lambda *args, **kwargs: None))
+
+from pytorch_grad_cam import GradCAM  # noqa: E402
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget  # noqa: E402
+from pytorch_grad_cam.utils.reshape_transforms import vit_reshape_transform  # noqa: E402
 
 MODELS = {
     "resnet50": (lambda m: m.layer4, None),
@@ -31,7 +38,11 @@ MODELS = {
 }
 
 
+ONEDNN = "--onednn" not in sys.argv or sys.argv[sys.argv.index("--onednn") + 1] != "off"
+
+
 def setup(name):
+    torch.backends.mkldnn.enabled = ONEDNN
     torch.set_num_threads(2)
     torch.manual_seed(1)
     model = getattr(torchvision.models, name)(weights=None).eval()
@@ -52,17 +63,23 @@ def timed(function, runs=7, warmups=2):
 
 def child(name, scenario):
     model, layer, reshape, image = setup(name)
+    # The peak while the call runs, with the model in memory, not the temporary peak of its random initialisation
+    # (Linux resets VmHWM on "5"; ru_maxrss is never reset), as PeakMemory.cs's zoo mode measures it.
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
     if scenario == "forward":
         with torch.no_grad():
             model(image)
     else:
         with GradCAM(model=model, target_layers=[layer], reshape_transform=reshape) as cam:
             cam(input_tensor=image, targets=[ClassifierOutputTarget(281)])
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024)
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(peak / 1024 / 1024)
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "child":
+    if len(sys.argv) >= 4 and sys.argv[1] == "child":
         child(sys.argv[2], sys.argv[3])
         return
     results = {}
@@ -72,11 +89,11 @@ def main():
             forward = timed(lambda: model(image))
         with GradCAM(model=model, target_layers=[layer], reshape_transform=reshape) as cam:
             gradcam = timed(lambda: cam(input_tensor=image, targets=[ClassifierOutputTarget(281)]))
-        peaks = {s: float(subprocess.run([sys.executable, __file__, "child", name, s], capture_output=True, text=True,
+        peaks = {s: float(subprocess.run([sys.executable, __file__, "child", name, s] + sys.argv[1:], capture_output=True, text=True,
                                          check=True).stdout.split()[-1]) for s in ("forward", "gradcam")}
         results[name] = {"forward_ms": forward, "gradcam_ms": gradcam, "peak_forward_gb": peaks["forward"], "peak_gradcam_gb": peaks["gradcam"]}
         print(name, json.dumps(results[name]), flush=True)
-    print(json.dumps({"torch": torch.__version__, "threads": 2, "results": results}, indent=1))
+    print(json.dumps({"torch": torch.__version__, "threads": 2, "onednn": ONEDNN, "results": results}, indent=1))
 
 
 if __name__ == "__main__":
