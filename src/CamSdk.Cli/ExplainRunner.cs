@@ -22,7 +22,17 @@ internal sealed class ExplainRunner(Terminal terminal)
     /// <summary>Exit codes: 0 all explained, 1 some inputs failed (named in the output), 2 the request itself is invalid.</summary>
     internal int Run(ExplainSettings settings, CancellationToken cancellationToken)
     {
-        var architecture = Architecture.Find(settings.Arch);
+        if (settings.Arch is null == (settings.Onnx is null))
+        {
+            throw new CamException("Give either --arch (a torchvision architecture, with --weights) or --onnx (an .onnx file), not both, not neither.");
+        }
+
+        if (settings.Onnx is not null && settings.Weights is not null)
+        {
+            throw new CamException("--weights goes with --arch: an .onnx file holds its own weights.");
+        }
+
+        var architecture = settings.Arch is null ? null : Architecture.Find(settings.Arch);
         if (settings.Class is not null && settings.Top != 1)
         {
             throw new CamException("--class and --top exclude each other: explain one given class, or the top k predicted classes.");
@@ -51,13 +61,30 @@ internal sealed class ExplainRunner(Terminal terminal)
             : throw new CamException($"Unknown colour map '{settings.Colormap}'. Valid choices: {string.Join(", ", Imaging.Colormap.ByName.Keys)}.");
         OutputFolder.Prepare(settings.Out);
         var inputs = Inputs.List(settings, terminal);
-        var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, device);
-        var methods = MethodNames.Parse(settings.Method, () => architecture.FindClassifier(model), settings.BatchSize);
-        var layerName = settings.Layer ?? architecture.DefaultLayer(model);
-        var layer = architecture.FindLayer(model, layerName);
+        torch.nn.Module<torch.Tensor, torch.Tensor> model;
+        torch.nn.Module<torch.Tensor, torch.Tensor> layer;
+        int classCount;
+        string modelName, layerName;
+        if (architecture is not null)
+        {
+            (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, device);
+            (modelName, layerName) = (architecture.Name, settings.Layer ?? architecture.DefaultLayer(model));
+            layer = architecture.FindLayer(model, layerName);
+        }
+        else
+        {
+            var (onnx, classes) = ModelLoading.LoadOnnx(settings.Onnx!, device);
+            (model, classCount, modelName) = (onnx, classes, Path.GetFileName(settings.Onnx!));
+            layerName = settings.Layer ?? onnx.DefaultLayerInfo?.Name
+                ?? throw new CamException($"{settings.Onnx} has no node that fits the default-layer rule (the last N×C×h×w output with h, w > 1 before global pooling): give --layer (camsdk inspect lists the nodes).");
+            layer = onnx.Layer(layerName);
+        }
+
+        var methods = MethodNames.Parse(settings.Method, () => architecture?.FindClassifier(model)
+            ?? throw new CamException("CAM weighs channels with the model's last linear layer, which camsdk finds for --arch models only: explain an ONNX model with gradcam or another method of the family."), settings.BatchSize);
         if (settings.Class is { } requested && (requested < 0 || requested >= classCount))
         {
-            throw new CamException($"Class {requested} is out of range: {architecture.Name} with these weights has {classCount} classes, so valid classes are 0 to {classCount - 1}.");
+            throw new CamException($"Class {requested} is out of range: {modelName} with these weights has {classCount} classes, so valid classes are 0 to {classCount - 1}.");
         }
 
         var labels = ModelLoading.ReadLabels(settings.Labels, classCount);
@@ -87,7 +114,7 @@ internal sealed class ExplainRunner(Terminal terminal)
                     AugmentationSmooth = settings.AugSmooth,
                     Progress = progress,
                 };
-                var session = new Session(settings, architecture.Name, layerName, methods, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device, colormap, warnings);
+                var session = new Session(settings, modelName, layerName, methods, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device, colormap, warnings);
                 foreach (var input in inputs)
                 {
                     cancellationToken.ThrowIfCancellationRequested();

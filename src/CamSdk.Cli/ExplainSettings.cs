@@ -6,7 +6,9 @@ namespace CamSdk.Cli;
 /// <summary>What <c>camsdk explain</c> was asked to do: one property per option, named after it; each default written here once.</summary>
 internal sealed record ExplainSettings
 {
-    public string Arch { get; init; } = string.Empty;
+    public string? Arch { get; init; }
+
+    public string? Onnx { get; init; }
 
     public string? Weights { get; init; }
 

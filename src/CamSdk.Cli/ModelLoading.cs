@@ -49,6 +49,20 @@ internal static class ModelLoading
         return (device.type == DeviceType.CPU ? model : (torch.nn.Module<torch.Tensor, torch.Tensor>)model.to(device), classCount);
     }
 
+    /// <summary>An ONNX model (weights inside), its class count from its output's shape, on the device in evaluation mode.</summary>
+    internal static (Onnx.OnnxModel Model, int ClassCount) LoadOnnx(string path, torch.Device device)
+    {
+        var model = Onnx.OnnxModel.Load(path);
+        var output = model.Layers.LastOrDefault(l => l.Outputs.Contains(model.OutputName));
+        var classCount = output?.Shape is [_, var classes, ..] && classes is >= 1 and <= int.MaxValue ? (int)classes : 1;
+        if (device.type != DeviceType.CPU)
+        {
+            model.to(device);
+        }
+
+        return (model, classCount);
+    }
+
     /// <summary>
     /// The built-in ShapesNet, trained (or loaded from the cache) with a progress bar showing the epoch, loss and accuracy,
     /// then put on the device.

@@ -27,7 +27,8 @@ namespace CamSdk.Cli
         {
             var quiet = new Option<bool>("--quiet", "-q") { Description = "Show no progress (results still go to standard output, warnings and errors to standard error).", Recursive = true };
             Terminal TerminalOf(ParseResult parse) => new(output, errors, parse.GetValue(quiet));
-            var arch = new Option<string>("--arch") { Description = "The architecture, as torchvision names it (resnet50, efficientnet_b0, convnext_tiny, vit_b_16, swin_t…): camsdk list shows them all.", Required = true };
+            var arch = new Option<string?>("--arch") { Description = "The architecture, as torchvision names it (resnet50, efficientnet_b0, convnext_tiny, vit_b_16, swin_t…): camsdk list shows them all. Or give --onnx." };
+            var onnx = CliOptions.Path(new Option<string?>("--onnx") { Description = "An ONNX model (.onnx, weights inside) instead of --arch and --weights; --layer then takes ONNX node or output names (camsdk inspect lists them)." });
             var weights = CliOptions.Path(new Option<string?>("--weights") { Description = "The weights: what torch.save(model.state_dict(), path) writes (.pth/.pt, checkpoints too), .safetensors, or TorchSharp .dat." });
             var image = CliOptions.Path(new Option<string[]>("--image") { Description = "An image (PNG, JPEG, BMP, WebP), a folder (searched recursively) or a glob such as 'photos/**/*.jpg' (quote it); repeatable.", AllowMultipleArgumentsPerToken = true });
             var inputNpy = CliOptions.Path(new Option<string?>("--input-npy") { Description = "An already preprocessed N×3×H×W .npy batch (float16/32/64, either byte order or memory order), instead of --image." });
@@ -53,7 +54,7 @@ namespace CamSdk.Cli
             var threads = ThreadsOption();
 
             var explain = new Command("explain", "Explain images with the CAM family (Grad-CAM, Grad-CAM++, Score-CAM, …), Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.");
-            SettingsBinder.Add<ExplainSettings>(explain, arch, weights, image, inputNpy, classIndex, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads);
+            SettingsBinder.Add<ExplainSettings>(explain, arch, onnx, weights, image, inputNpy, classIndex, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads);
             explain.SetAction(parse =>
             {
                 var settings = SettingsBinder.Bind<ExplainSettings>(parse);
@@ -98,6 +99,13 @@ namespace CamSdk.Cli
                 TerminalOf,
                 (terminal, settings) => new CheckRunner(terminal).Faithfulness(settings, cancellationToken),
                 sanityOnly: false);
+            var inspectModel = new Argument<string>("model") { Description = "The .onnx file." };
+            var inspect = new Command("inspect", "List the nodes of an ONNX model that --layer can explain, with their operators and output shapes, and mark the default layer.") { inspectModel };
+            inspect.SetAction(parse =>
+            {
+                var terminal = TerminalOf(parse);
+                return Guarded(terminal, () => OnnxInspection.Print(terminal, parse.GetValue(inspectModel)!));
+            });
             var list = new Command("list", "List the architectures --arch accepts (torchvision's classification builders): family, default layer, parameters, and whether CAM and Guided Backpropagation apply.");
             list.SetAction(parse => ArchitectureList.Print(TerminalOf(parse)));
             var root = new RootCommand("camsdk: class activation maps (the Grad-CAM family, Guided Backpropagation, Guided Grad-CAM) for torchvision-compatible models.")
@@ -107,6 +115,7 @@ namespace CamSdk.Cli
                 sanity,
                 faithfulness,
                 list,
+                inspect,
             };
             root.Options.Add(quiet);
             var result = root.Parse(args);
@@ -118,7 +127,7 @@ namespace CamSdk.Cli
                     terminal.Fail(error.Message);
                 }
 
-                errors.MarkupLine("Run [bold]camsdk explain --help[/], [bold]camsdk evaluate --help[/], [bold]camsdk sanity --help[/] or [bold]camsdk faithfulness --help[/] for the options, [bold]camsdk list[/] for the architectures.");
+                errors.MarkupLine("Run [bold]camsdk explain --help[/], [bold]camsdk evaluate --help[/], [bold]camsdk sanity --help[/] or [bold]camsdk faithfulness --help[/] for the options, [bold]camsdk list[/] for the architectures, [bold]camsdk inspect model.onnx[/] for an ONNX model's layers.");
                 return 2;
             }
 

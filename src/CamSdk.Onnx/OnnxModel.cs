@@ -203,7 +203,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
         var closest = _layers.Select(l => l.Name).Where(n => n.Contains(name, StringComparison.OrdinalIgnoreCase)).Take(5).ToArray();
         throw new CamLayerException(
             $"{Source} has no node or output named '{name}'." + (closest.Length > 0 ? $" Close: {string.Join(", ", closest.Select(n => $"'{n}'"))}." : string.Empty) +
-            " Layers lists every node; `camsdk inspect` prints them.");
+            " OnnxModel.Layers lists every node; `camsdk inspect` prints them.");
     }
 
     /// <summary>The layer of a module of this model, or null.</summary>
@@ -282,6 +282,9 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
     private List<long[]> Probe(long[] shape)
     {
         var shapes = new List<long[]>();
+        // The kernels CamSdk's explanations use (on a machine whose oneDNN gradients are wrong, neither oneDNN nor NNPACK,
+        // which would warn on every convolution where the processor lacks it).
+        using var backend = NativeBackend.GradientScope();
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         using var zeros = torch.zeros(shape);

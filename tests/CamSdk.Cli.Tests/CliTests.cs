@@ -227,4 +227,50 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         Assert.Contains(lines, l => l.Contains("mobilenet_v2", StringComparison.Ordinal) && l.Contains("with GuideRelu6", StringComparison.Ordinal));
         Assert.Contains("75 architectures.", Output.ToString());
     }
+
+    private static readonly string SqueezeNetOnnx = Path.Combine(AppContext.BaseDirectory, "TestData", "squeezenet1_1-opset17.onnx");
+
+    [Fact]
+    public void AnOnnxModelIsExplainedAtItsDefaultLayerWithTheMapsOfTheLibrary()
+    {
+        var (_, images, _) = Setup();
+        var output = PathOf("onnx");
+        Assert.Equal(0, Run("explain", "--onnx", SqueezeNetOnnx, "--image", images, "--class", "4", "--method", "gradcam,layercam", "--save-raw", "--out", output));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "noise.json")));
+        Assert.Equal("/classifier/classifier.2/Relu", summary.RootElement.GetProperty("layer").GetString());
+        Assert.Equal("squeezenet1_1-opset17.onnx", summary.RootElement.GetProperty("architecture").GetString());
+
+        // The same maps as the library gives for the same preprocessed image.
+        using var model = Onnx.OnnxModel.Load(SqueezeNetOnnx);
+        using var input = Imaging.ImagePreprocessor.ImageNet.ToTensor(Imaging.RgbImage.Load(Path.Combine(images, "noise.png")));
+        using var expected = new CamExplainer(model, model.DefaultLayer).Explain(input, Targets.CamTarget.Class(4));
+        using var raw = Npy.Read(Path.Combine(output, "noise.gradcam.raw.npy"));
+        Assert.Equal(new long[] { 1, 13, 13 }, raw.shape);
+        Assert.True(Tensors.MaxAbsDifference(expected.RawMaps, raw) <= 1e-6 * expected.RawMaps.abs().max().item<float>() + 1e-12);
+        Assert.True(File.Exists(Path.Combine(output, "noise.layercam.overlay.png")));
+    }
+
+    [Fact]
+    public void AnOnnxModelTakesNoWeightsNoArchitectureAndNoCam()
+    {
+        var (weights, images, _) = Setup();
+        Assert.Equal(2, Run("explain", "--onnx", SqueezeNetOnnx, "--arch", "squeezenet1_1", "--image", images, "--out", PathOf("a")));
+        Assert.Contains("not both", Errors.ToString());
+        Assert.Equal(2, Run("explain", "--onnx", SqueezeNetOnnx, "--weights", weights, "--image", images, "--out", PathOf("b")));
+        Assert.Contains("holds its own weights", Errors.ToString());
+        Assert.Equal(2, Run("explain", "--onnx", SqueezeNetOnnx, "--method", "cam", "--image", images, "--out", PathOf("c")));
+        Assert.Contains("--arch models only", Errors.ToString());
+        Assert.Equal(2, Run("explain", "--onnx", SqueezeNetOnnx, "--layer", "/features/nope", "--image", images, "--out", PathOf("d")));
+        Assert.Contains("no node or output named '/features/nope'", Errors.ToString());
+    }
+
+    [Fact]
+    public void InspectListsTheNodesWithTheirShapesAndMarksTheDefault()
+    {
+        Assert.Equal(0, Run("inspect", SqueezeNetOnnx));
+        var lines = Output.ToString().Split('\n');
+        Assert.Contains(lines, l => l.Contains("/classifier/classifier.2/Relu", StringComparison.Ordinal) && l.Contains("1×10×13×13", StringComparison.Ordinal) && l.Contains("default", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("/features/features.0/Conv", StringComparison.Ordinal) && l.Contains("1×64×111×111", StringComparison.Ordinal));
+        Assert.Contains("65 nodes, opset 17", Output.ToString());
+    }
 }
