@@ -56,7 +56,19 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
         Source = source;
 
         // Batch normalisation's running statistics are buffers, as in PyTorch: libtorch refuses statistics that require grad.
-        var statistics = graph.Node.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3).Take(2)).ToHashSet(StringComparer.Ordinal);
+        var identities = graph.Node.Where(n => n.OpType == "Identity" && n.Input.Count == 1 && n.Output.Count == 1)
+            .GroupBy(n => n.Output[0]).ToDictionary(g => g.Key, g => g.First().Input[0], StringComparer.Ordinal);
+        string Origin(string name)
+        {
+            for (var hops = 0; hops < identities.Count && identities.TryGetValue(name, out var from); hops++)
+            {
+                name = from;
+            }
+
+            return name;
+        }
+
+        var statistics = graph.Node.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3).Take(2)).Select(Origin).ToHashSet(StringComparer.Ordinal);
         foreach (var initializer in graph.Initializer)
         {
             AddConstant(initializer.Name, OnnxTensors.ToTensor(initializer, $"initializer '{initializer.Name}' of {source}"), parameter: !statistics.Contains(initializer.Name));
@@ -139,9 +151,10 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
     public IReadOnlyList<OnnxLayer> Layers => _layers;
 
     /// <summary>
-    /// The default layer's node: the last whose output is N×C×h×w with h, w &gt; 1 before the first global pooling or
-    /// flattening (GlobalAveragePool, GlobalMaxPool, Flatten, a ReduceMean or Reshape that leaves the spatial grid); null
-    /// when no node fits, as in a model that never has such an output.
+    /// The default layer's node: the last whose output is N×C×h×w with h, w &gt; 1 before the global pooling or
+    /// flattening that leads to the head (GlobalAveragePool, GlobalMaxPool, Flatten, a ReduceMean or Reshape that leaves
+    /// the spatial grid: the last of them in the graph, past any squeeze-and-excitation block's pooling); null when no
+    /// node fits, as in a model that never has such an output.
     /// </summary>
     public OnnxLayer? DefaultLayerInfo => _defaultLayer >= 0 ? _layers[_defaultLayer] : null;
 
@@ -292,27 +305,23 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
         return shapes;
     }
 
+    /// <summary>
+    /// The last node with an N×C×h×w output (h, w &gt; 1) before the global pooling or flattening that leads to the
+    /// head: the last such pooling in the graph's order, so that squeeze-and-excitation blocks (a global pooling inside
+    /// each block) do not stop the search early.
+    /// </summary>
     private int ChooseDefaultLayer()
     {
-        var chosen = -1;
-        for (var i = 0; i < _layers.Count; i++)
+        bool Pools(int i)
         {
             var layer = _layers[i];
             var inputRank = _steps[i].Inputs.Length > 0 && _layerByName.TryGetValue(_steps[i].Inputs[0], out var from) ? _layers[from].Shape.Count : 4;
-            var pools = layer.Operator is "GlobalAveragePool" or "GlobalMaxPool" or "Flatten"
+            return layer.Operator is "GlobalAveragePool" or "GlobalMaxPool" or "Flatten"
                 || (layer.Operator is "ReduceMean" or "Reshape" && inputRank == 4 && layer.Shape.Count != 4);
-            if (pools)
-            {
-                break;
-            }
-
-            if (layer.Shape is [_, _, > 1, > 1])
-            {
-                chosen = i;
-            }
         }
 
-        return chosen;
+        var head = Enumerable.Range(0, _layers.Count).LastOrDefault(Pools, _layers.Count);
+        return Enumerable.Range(0, head).LastOrDefault(i => _layers[i].Shape is [_, _, > 1, > 1], -1);
     }
 
     private void AddConstant(string name, Tensor value, bool parameter)

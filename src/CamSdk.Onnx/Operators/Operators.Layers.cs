@@ -94,7 +94,10 @@ internal static partial class Operators
             throw c.Unsupported("training mode");
         }
 
-        var (x, scale, bias, mean, variance) = (c.Input(0), c.Input(1), c.Input(2), c.Input(3), c.Input(4));
+        var (x, scale, bias) = (c.Input(0), c.Input(1), c.Input(2));
+        // Running statistics take no gradient (libtorch refuses ones that require it): torch's exports may pass them
+        // through Identity nodes from one initializer shared by many layers.
+        var (mean, variance) = (c.Input(3).detach(), c.Input(4).detach());
         return nn.functional.batch_norm(x, mean, variance, scale, bias, training: false, eps: c.Float("epsilon", 1e-5f));
     }
 

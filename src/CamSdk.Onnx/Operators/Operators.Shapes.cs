@@ -169,6 +169,53 @@ internal static partial class Operators
         return x.reshape(input).expand(c.Allocation(target));
     }
 
+    private static Tensor Range(NodeContext c)
+    {
+        var (start, limit, delta) = (c.Input(0), c.Input(1), c.Input(2));
+        if (start.is_floating_point())
+        {
+            var (s, l, d) = (start.item<float>(), limit.item<float>(), delta.item<float>());
+            var count = Math.Max(0, (long)Math.Ceiling((l - s) / d));
+            c.Allocation([count]);
+            return arange(s, s + (count * d), d, float32, start.device)[..(int)count];
+        }
+
+        var (first, end, step) = (start.to(int64).item<long>(), limit.to(int64).item<long>(), delta.to(int64).item<long>());
+        if (step == 0)
+        {
+            throw new CamModelException($"The Range node '{c.Name}' has a step of 0.");
+        }
+
+        c.Allocation([Math.Max(0, (end - first + step - Math.Sign(step)) / step)]);
+        return arange(first, end, step, int64, start.device);
+    }
+
+    private static Tensor ScatterND(NodeContext c)
+    {
+        if (c.String("reduction", "none") != "none")
+        {
+            throw c.Unsupported($"reduction '{c.String("reduction", "none")}'");
+        }
+
+        var (data, indices, updates) = (c.Input(0), c.Input(1).to(int64), c.Input(2));
+        var depth = indices.shape[^1];
+        if (depth < 1 || depth > data.dim())
+        {
+            throw new CamModelException($"The ScatterND node '{c.Name}' has indices of depth {depth} into a tensor of rank {data.dim()}.");
+        }
+
+        // Each index tuple picks a slice of the data; out[tuple] = updates[...], as index_put with one tensor per axis.
+        var flat = indices.reshape(-1, depth).to(data.device);
+        var axes = Enumerable.Range(0, (int)depth).Select(i =>
+        {
+            var size = data.shape[i];
+            var column = flat[.., i];
+            return (TensorIndex)TensorIndex.Tensor(where(column < 0, column + size, column));
+        }).ToArray();
+        var values = updates.reshape([flat.shape[0], .. data.shape.Skip((int)depth)]);
+        return data.clone().index_put_(values, axes);
+    }
+
     private static Tensor ConstantOfShape(NodeContext c)
     {
         var shape = c.Allocation(c.Longs(0)!);
