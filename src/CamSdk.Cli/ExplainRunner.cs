@@ -38,6 +38,11 @@ internal sealed class ExplainRunner(Terminal terminal)
             throw new CamException("--class and --top exclude each other: explain one given class, or the top k predicted classes.");
         }
 
+        if (settings.Concept is not null && (settings.Class is not null || settings.Top != 1))
+        {
+            throw new CamException("--concept explains the similarity to a concept, not a class: it excludes --class and --top.");
+        }
+
         if (settings.Top < 1)
         {
             throw new CamException($"--top must be at least 1 (got {settings.Top}).");
@@ -61,6 +66,11 @@ internal sealed class ExplainRunner(Terminal terminal)
             : throw new CamException($"Unknown colour map '{settings.Colormap}'. Valid choices: {string.Join(", ", Imaging.Colormap.ByName.Keys)}.");
         OutputFolder.Prepare(settings.Out);
         var inputs = Inputs.List(settings, terminal);
+        if (settings.Concept is { } conceptImage)
+        {
+            UserFiles.RequireFile(conceptImage, "concept image", static m => new CamException($"--concept: {m}"));
+        }
+
         torch.nn.Module<torch.Tensor, torch.Tensor> model;
         torch.nn.Module<torch.Tensor, torch.Tensor> layer;
         int classCount;
@@ -88,6 +98,7 @@ internal sealed class ExplainRunner(Terminal terminal)
         }
 
         var labels = ModelLoading.ReadLabels(settings.Labels, classCount);
+        using var concept = settings.Concept is null ? null : Concept(model, settings, device);
 
         var failures = new List<(string Input, string Reason)>();
         var warnings = new List<string>();
@@ -114,7 +125,7 @@ internal sealed class ExplainRunner(Terminal terminal)
                     AugmentationSmooth = settings.AugSmooth,
                     Progress = progress,
                 };
-                var session = new Session(settings, modelName, layerName, methods, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, device, colormap, warnings);
+                var session = new Session(settings, modelName, layerName, methods, new CamExplainer(model, layer, options), new GuidedBackpropagation(model, options), labels, concept, device, colormap, warnings);
                 foreach (var input in inputs)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -155,7 +166,7 @@ internal sealed class ExplainRunner(Terminal terminal)
 
     private static int ExplainInput(Input input, Session session, CancellationToken cancellationToken)
     {
-        var (settings, architecture, layerName, methods, explainer, guided, labels, device, colormap, warnings) = session;
+        var (settings, architecture, layerName, methods, explainer, guided, labels, concept, device, colormap, warnings) = session;
         using var scope = torch.NewDisposeScope();
         var (batch, pictures) = input.Load();
         batch = batch.to(device);
@@ -170,26 +181,35 @@ internal sealed class ExplainRunner(Terminal terminal)
 
         for (int slot = 0; ranked is null || slot < ranked[0].Count; slot++)
         {
-            var target = ranked is not null ? CamTarget.Classes([.. ranked.Select(r => r[slot].ClassIndex)])
+            var target = concept is not null ? concept
+                : ranked is not null ? CamTarget.Classes([.. ranked.Select(r => r[slot].ClassIndex)])
                 : settings.Class is { } fixedClass ? CamTarget.Class(fixedClass) : CamTarget.PredictedClass;
             // Every CAM method from one pass; the guided gradients from one more.
             var maps = new List<(string Name, CamResult Result)>();
-            torch.Tensor? outputs = null;
+            torch.Tensor? outputs = null, scores = null;
             if (methods.Cams.Count > 0)
             {
                 var results = explainer.Explain(batch, methods.Cams.Select(m => m.Method), target, cancellationToken);
                 maps.AddRange(methods.Cams.Select((m, i) => (m.Name, results[i])));
-                outputs = results[0].Outputs;
+                (outputs, scores) = (results[0].Outputs, results[0].Scores);
             }
 
             torch.Tensor? guidedGradients = null;
             if (methods.GuidedBackprop || methods.GuidedGradCam)
             {
-                var guidedResult = guided.Explain(batch, outputs is null ? target : CamTarget.Classes([.. maps[0].Result.ClassIndices!]), cancellationToken);
+                var guidedResult = guided.Explain(batch, outputs is null || concept is not null ? target : CamTarget.Classes([.. maps[0].Result.ClassIndices!]), cancellationToken);
                 (guidedGradients, outputs) = (guidedResult.Gradients, outputs ?? guidedResult.Outputs);
+                scores ??= guidedResult.Scores;
             }
 
             var guidedGradCam = methods.GuidedGradCam ? GuidedBackpropagation.Combine(guidedGradients!, maps.First(m => m.Name == CamMethods.GradCam.Key).Result.Heatmaps) : null;
+            if (ranked is null && concept is not null)
+            {
+                // The concept's similarity in the place of a class: index -1, its cosine similarity as the score.
+                var similarity = scores!.to(torch.float32).cpu().data<float>().ToArray();
+                ranked = [.. similarity.Select(v => (IReadOnlyList<ClassScore>)[new ClassScore(-1, v, 0, "concept")])];
+            }
+
             if (ranked is null)
             {
                 ranked = settings.Class is { } given
@@ -218,7 +238,7 @@ internal sealed class ExplainRunner(Terminal terminal)
                 var name = input.ImageName(n) + suffix;
                 var explained = ranked[n][slot];
                 var (classIndex, label) = (explained.ClassIndex, explained.Label);
-                var caption = $"{label ?? "class " + classIndex} ({explained.Probability:P1})";
+                var caption = concept is not null ? $"similarity to the concept {explained.Score:F3}" : $"{label ?? "class " + classIndex} ({explained.Probability:P1})";
                 var methodSummaries = new List<MethodSummary>();
                 foreach (var (method, result) in maps)
                 {
@@ -272,9 +292,20 @@ internal sealed class ExplainRunner(Terminal terminal)
         CamExplainer Explainer,
         GuidedBackpropagation Guided,
         IReadOnlyList<string>? Labels,
+        SimilarityToConceptTarget? Concept,
         torch.Device Device,
         Imaging.Colormap Colormap,
         List<string> Warnings);
+
+    /// <summary>The --concept image's embedding (preprocessed as the inputs are) as a similarity target.</summary>
+    private static SimilarityToConceptTarget Concept(torch.nn.Module<torch.Tensor, torch.Tensor> model, ExplainSettings settings, torch.Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (batch, _) = Inputs.LoadImage(settings.Concept!, Inputs.Preprocessor(settings.Resize, settings.Crop));
+        using var noGrad = torch.no_grad();
+        var embedding = model.call(batch.to(device)); // the model is in evaluation mode since it loaded
+        return new SimilarityToConceptTarget(embedding[0]);
+    }
 
     /// <summary>Writes a .npy array and adds its file name to the list the JSON summaries give.</summary>
     private static void SaveNpy(List<string> written, string path, torch.Tensor? tensor)

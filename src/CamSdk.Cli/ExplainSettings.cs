@@ -18,6 +18,8 @@ internal sealed record ExplainSettings
 
     public int? Class { get; init; }
 
+    public string? Concept { get; init; }
+
     public int Top { get; init; } = 1;
 
     public string Method { get; init; } = CamMethods.GradCam.Key;

@@ -143,7 +143,7 @@ internal static class Inputs
         return names;
     }
 
-    private static (torch.Tensor, RgbImage[]) LoadImage(string path, ImagePreprocessor preprocessor)
+    internal static (torch.Tensor, RgbImage[]) LoadImage(string path, ImagePreprocessor preprocessor)
     {
         // Decoded once, resized once: the batch and the picture the overlays are drawn on come from the same resizing.
         var (batch, pictures) = preprocessor.ToBatchAndPictures([RgbImage.Load(path)]);

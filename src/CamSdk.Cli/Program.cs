@@ -33,6 +33,10 @@ namespace CamSdk.Cli
             var image = CliOptions.Path(new Option<string[]>("--image") { Description = "An image (PNG, JPEG, BMP, WebP), a folder (searched recursively) or a glob such as 'photos/**/*.jpg' (quote it); repeatable.", AllowMultipleArgumentsPerToken = true });
             var inputNpy = CliOptions.Path(new Option<string?>("--input-npy") { Description = "An already preprocessed N×3×H×W .npy batch (float16/32/64, either byte order or memory order), instead of --image." });
             var classIndex = CliOptions.OptionalInt("--class", "The class to explain (default: the predicted class).", minimum: 0);
+            var concept = CliOptions.Path(new Option<string?>("--concept", "--concept-image")
+            {
+                Description = "For a model without a class head (an embedding, a featurizer): an image whose embedding is the concept (a crop of the object, or another photograph); each map shows where the image looks like it (pytorch-grad-cam's SimilarityToConceptTarget). The summary's class is -1, 'concept', scored by the cosine similarity.",
+            });
             var top = CliOptions.OptionalInt("--top", "Explain the k highest-scoring classes of each image.", minimum: 1);
             var method = new Option<string>("--method")
             {
@@ -54,7 +58,7 @@ namespace CamSdk.Cli
             var threads = ThreadsOption();
 
             var explain = new Command("explain", "Explain images with the CAM family (Grad-CAM, Grad-CAM++, Score-CAM, …), Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.");
-            SettingsBinder.Add<ExplainSettings>(explain, arch, onnx, weights, image, inputNpy, classIndex, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads);
+            SettingsBinder.Add<ExplainSettings>(explain, arch, onnx, weights, image, inputNpy, classIndex, concept, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads);
             explain.SetAction(parse =>
             {
                 var settings = SettingsBinder.Bind<ExplainSettings>(parse);

@@ -273,4 +273,33 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         Assert.Contains(lines, l => l.Contains("/features/features.0/Conv", StringComparison.Ordinal) && l.Contains("1×64×111×111", StringComparison.Ordinal));
         Assert.Contains("65 nodes, opset 17", Output.ToString());
     }
+
+    [Fact]
+    public void AConceptImageIsExplainedAsTheSimilarityToItsEmbedding()
+    {
+        var (_, images, _) = Setup();
+        var noise = Path.Combine(images, "noise.png");
+        var output = PathOf("concept");
+        Assert.Equal(0, Run("explain", "--onnx", SqueezeNetOnnx, "--image", noise, "--concept-image", noise, "--save-raw", "--out", output));
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "noise.json")));
+        var explained = summary.RootElement.GetProperty("classes")[0];
+        Assert.Equal(-1, explained.GetProperty("index").GetInt32());
+        Assert.Equal("concept", explained.GetProperty("label").GetString());
+        // The image's own embedding: a cosine similarity of 1.
+        Assert.Equal(1.0, explained.GetProperty("score").GetDouble(), 5);
+
+        using var model = Onnx.OnnxModel.Load(SqueezeNetOnnx);
+        using var input = Imaging.ImagePreprocessor.ImageNet.ToTensor(Imaging.RgbImage.Load(noise));
+        using var embedding = model.call(input);
+        using var concept = embedding.detach();
+        using var target = new Targets.SimilarityToConceptTarget(concept);
+        using var expected = new CamExplainer(model, model.DefaultLayer).Explain(input, target);
+        using var raw = Npy.Read(Path.Combine(output, "noise.gradcam.raw.npy"));
+        Assert.True(Tensors.MaxAbsDifference(expected.RawMaps, raw) <= 1e-6 * expected.RawMaps.abs().max().item<float>() + 1e-12);
+
+        Assert.Equal(2, Run("explain", "--onnx", SqueezeNetOnnx, "--image", noise, "--concept", noise, "--class", "1", "--out", PathOf("c2")));
+        Assert.Contains("excludes --class and --top", Errors.ToString());
+        Assert.Equal(2, Run("explain", "--onnx", SqueezeNetOnnx, "--image", noise, "--concept", PathOf("none.png"), "--out", PathOf("c3")));
+        Assert.Contains("--concept:", Errors.ToString());
+    }
 }

@@ -22,6 +22,7 @@ internal static class Harness
         MetadataReference.CreateFromFile(typeof(CamSdk.Imaging.RgbImage).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(CamSdk.Models.ModelWeights).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(CamSdk.Evaluation.SanityCheck).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(CamSdk.Onnx.OnnxModel).Assembly.Location),
     ];
 
     internal static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = [new ModelAnalyzer(), new ForwardAnalyzer(), new ClassIndexAnalyzer(), new LayerArgumentAnalyzer()];
