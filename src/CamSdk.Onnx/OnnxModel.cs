@@ -51,85 +51,94 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
 
     private OnnxModel(ModelProto proto, string source, long[]? inputShape) : base("OnnxModel")
     {
-        var graph = proto.Graph ?? throw new CamWeightsException($"{source} holds no graph: it is not an ONNX model, or it is damaged.");
-        Opset = OpsetOf(proto, source);
-        Source = source;
-
-        // Batch normalisation's running statistics are buffers, as in PyTorch: libtorch refuses statistics that require grad.
-        var identities = graph.Node.Where(n => n.OpType == "Identity" && n.Input.Count == 1 && n.Output.Count == 1)
-            .GroupBy(n => n.Output[0]).ToDictionary(g => g.Key, g => g.First().Input[0], StringComparer.Ordinal);
-        string Origin(string name)
+        try
         {
-            for (var hops = 0; hops < identities.Count && identities.TryGetValue(name, out var from); hops++)
+            var graph = proto.Graph ?? throw new CamWeightsException($"{source} holds no graph: it is not an ONNX model, or it is damaged.");
+            Opset = OpsetOf(proto, source);
+            Source = source;
+
+            // Batch normalisation's running statistics are buffers, as in PyTorch: libtorch refuses statistics that require grad.
+            var identities = graph.Node.Where(n => n.OpType == "Identity" && n.Input.Count == 1 && n.Output.Count == 1)
+                .GroupBy(n => n.Output[0]).ToDictionary(g => g.Key, g => g.First().Input[0], StringComparer.Ordinal);
+            string Origin(string name)
             {
-                name = from;
+                for (var hops = 0; hops < identities.Count && identities.TryGetValue(name, out var from); hops++)
+                {
+                    name = from;
+                }
+
+                return name;
             }
 
-            return name;
-        }
-
-        var statistics = graph.Node.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3).Take(2)).Select(Origin).ToHashSet(StringComparer.Ordinal);
-        foreach (var initializer in graph.Initializer)
-        {
-            AddConstant(initializer.Name, OnnxTensors.ToTensor(initializer, $"initializer '{initializer.Name}' of {source}"), parameter: !statistics.Contains(initializer.Name));
-        }
-
-        var inputs = graph.Input.Where(i => !_parameterNames.ContainsKey(i.Name) && !_bufferNames.ContainsKey(i.Name) && !_hostConstants.ContainsKey(i.Name)).ToArray();
-        if (inputs.Length != 1)
-        {
-            throw new CamModelException(
-                $"{source} takes {inputs.Length} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}): CamSdk explains models of one input, an image batch.");
-        }
-
-        InputName = inputs[0].Name;
-        OutputName = graph.Output.FirstOrDefault()?.Name ?? throw new CamWeightsException($"{source} names no output: the file is damaged.");
-        var known = new HashSet<string>(_parameterNames.Keys.Concat(_bufferNames.Keys).Concat(_hostConstants.Keys), StringComparer.Ordinal) { InputName };
-        var steps = new List<Step>();
-        var moduleNames = new HashSet<string>(StringComparer.Ordinal);
-        for (var index = 0; index < graph.Node.Count; index++)
-        {
-            var node = graph.Node[index];
-            var name = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{index}";
-            Check(node, name, source, Opset, known);
-            if (node.OpType == "Constant")
+            var statistics = graph.Node.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3).Take(2)).Select(Origin).ToHashSet(StringComparer.Ordinal);
+            foreach (var initializer in graph.Initializer)
             {
-                AddConstant(node.Output[0], ConstantValue(node, name), parameter: false);
-                known.Add(node.Output[0]);
-                continue;
+                AddConstant(initializer.Name, OnnxTensors.ToTensor(initializer, $"initializer '{initializer.Name}' of {source}"), parameter: !statistics.Contains(initializer.Name));
             }
 
-            var moduleName = UniqueModuleName(name, moduleNames);
-            var module = Activations.ModuleFor(node, Opset, Constant) ?? new OnnxNode(moduleName, name, node, Opset);
-            register_module(moduleName, module);
-            steps.Add(new Step(name, moduleName, node.OpType, [.. node.Input], [.. node.Output], module));
-            foreach (var output in node.Output.Where(o => o.Length > 0))
+            var inputs = graph.Input.Where(i => !_parameterNames.ContainsKey(i.Name) && !_bufferNames.ContainsKey(i.Name) && !_hostConstants.ContainsKey(i.Name)).ToArray();
+            if (inputs.Length != 1)
             {
-                known.Add(output);
+                throw new CamModelException(
+                    $"{source} takes {inputs.Length} inputs ({string.Join(", ", inputs.Select(i => $"'{i.Name}'"))}): CamSdk explains models of one input, an image batch.");
             }
-        }
 
-        if (!known.Contains(OutputName))
-        {
-            throw new CamWeightsException($"{source}'s output '{OutputName}' is produced by no node: the graph is malformed.");
-        }
-
-        _steps = [.. steps];
-        var declared = InputShapeOf(inputs[0], source);
-        var shapes = Probe(inputShape ?? declared ?? throw new CamModelException(
-            $"{source}'s input '{InputName}' has rank {inputs[0].Type.TensorType.Shape?.Dim.Count ?? 0}: CamSdk explains models whose input is an N×C×H×W image batch (give the input shape to Load where the file declares none)."));
-        for (var i = 0; i < _steps.Length; i++)
-        {
-            var step = _steps[i];
-            _layers.Add(new OnnxLayer(step.Name, step.Operator, step.Outputs, shapes[i], step.ModuleName));
-            _layerByName.TryAdd(step.Name, i);
-            _layerByName.TryAdd(step.ModuleName, i);
-            foreach (var output in step.Outputs.Where(o => o.Length > 0))
+            InputName = inputs[0].Name;
+            OutputName = graph.Output.FirstOrDefault()?.Name ?? throw new CamWeightsException($"{source} names no output: the file is damaged.");
+            var known = new HashSet<string>(_parameterNames.Keys.Concat(_bufferNames.Keys).Concat(_hostConstants.Keys), StringComparer.Ordinal) { InputName };
+            var steps = new List<Step>();
+            var moduleNames = new HashSet<string>(StringComparer.Ordinal);
+            for (var index = 0; index < graph.Node.Count; index++)
             {
-                _layerByName.TryAdd(output, i);
-            }
-        }
+                var node = graph.Node[index];
+                var name = node.Name.Length > 0 ? node.Name : $"{node.OpType}_{index}";
+                Check(node, name, source, Opset, known);
+                if (node.OpType == "Constant")
+                {
+                    AddConstant(node.Output[0], ConstantValue(node, name), parameter: false);
+                    known.Add(node.Output[0]);
+                    continue;
+                }
 
-        _defaultLayer = ChooseDefaultLayer();
+                var moduleName = UniqueModuleName(name, moduleNames);
+                var module = Activations.ModuleFor(node, Opset, Constant) ?? new OnnxNode(moduleName, name, node, Opset);
+                register_module(moduleName, module);
+                steps.Add(new Step(name, moduleName, node.OpType, [.. node.Input], [.. node.Output], module));
+                foreach (var output in node.Output.Where(o => o.Length > 0))
+                {
+                    known.Add(output);
+                }
+            }
+
+            if (!known.Contains(OutputName))
+            {
+                throw new CamWeightsException($"{source}'s output '{OutputName}' is produced by no node: the graph is malformed.");
+            }
+
+            _steps = [.. steps];
+            var declared = InputShapeOf(inputs[0], source);
+            var shapes = Probe(inputShape ?? declared ?? throw new CamModelException(
+                $"{source}'s input '{InputName}' has rank {inputs[0].Type.TensorType.Shape?.Dim.Count ?? 0}: CamSdk explains models whose input is an N×C×H×W image batch (give the input shape to Load where the file declares none)."));
+            for (var i = 0; i < _steps.Length; i++)
+            {
+                var step = _steps[i];
+                _layers.Add(new OnnxLayer(step.Name, step.Operator, step.Outputs, shapes[i], step.ModuleName));
+                _layerByName.TryAdd(step.Name, i);
+                _layerByName.TryAdd(step.ModuleName, i);
+                foreach (var output in step.Outputs.Where(o => o.Length > 0))
+                {
+                    _layerByName.TryAdd(output, i);
+                }
+            }
+
+            _defaultLayer = ChooseDefaultLayer();
+        }
+        catch
+        {
+            // A model refused at load frees the weights it had already made.
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Every operator of the default ONNX domain the importer takes, sorted.</summary>
