@@ -43,7 +43,9 @@ using (no_grad())
 using var target = new SimilarityToConceptTarget(concept);
 using var result = new CamExplainer(model, resnet.DefaultLayer).Explain(picture, target);
 var map = result.HeatmapToArray();
-var shown = CamPictures.Overlay(RgbImage.FromTensor(picture[0] / 255), map);
+using var byteScale = 255.ToScalar(); // a Scalar held through the native call (see the README on TorchSharp's Scalar race)
+using var unit = picture[0].div(byteScale);
+var shown = CamPictures.Overlay(RgbImage.FromTensor(unit), map);
 CamPictures.DrawBox(shown, new BoundingBox(x * 224 / photo.Width, y * 224 / photo.Height, ((x + width) * 224 / photo.Width) - 1, ((y + height) * 224 / photo.Height) - 1), "the crop").SavePng(output);
 Console.WriteLine($"Similarity to the crop: {result.ScoresToArray()[0]:F3}. Wrote {output}.");
 concept.Dispose();

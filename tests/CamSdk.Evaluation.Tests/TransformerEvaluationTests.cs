@@ -22,11 +22,12 @@ public sealed class TransformerEvaluationTests
         manual_seed(23);
         using var model = ModelZoo.Create(architecture, numClasses: 10);
         using (no_grad())
+        using (var scale = 0.05.ToScalar())
         {
             // torchvision's ViT starts with a zero head, whose class scores have no gradient: give the head weights.
             foreach (var (name, parameter) in model.named_parameters().Where(p => p.name.StartsWith(head + ".", StringComparison.Ordinal)))
             {
-                parameter.copy_(randn_like(parameter) * 0.05);
+                parameter.copy_(randn_like(parameter).mul(scale));
             }
         }
 

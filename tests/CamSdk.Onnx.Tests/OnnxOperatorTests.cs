@@ -2,6 +2,7 @@ using CamSdk.Onnx;
 using CamSdk.Onnx.Protobuf;
 using CamSdk.Tests.Support;
 using Xunit.Abstractions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamSdk.Tests;
@@ -129,7 +130,8 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
         var builder = new GraphBuilder();
         var result = build(builder, dims => builder.Floats(randn(dims).data<float>().ToArray(), dims));
         var bytes = builder.Build(opset, shape, result);
-        using var input = randn(shape) * 2;
+        using var two = 2.0.ToScalar();
+        using var input = randn(shape).mul(two);
         using var model = OnnxModel.Load(new MemoryStream(bytes), name, shape);
         var expected = OnnxReference.Run(bytes, input);
         using var actual = model.call(input);

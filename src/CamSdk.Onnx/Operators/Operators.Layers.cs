@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using CamSdk.Internal;
 using CamSdk.Onnx.Graph;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -117,14 +118,15 @@ internal static partial class Operators
     {
         var a = c.Int("transA", 0) != 0 ? c.Input(0).t() : c.Input(0);
         var b = c.Int("transB", 0) != 0 ? c.Input(1).t() : c.Input(1);
-        var (alpha, beta) = (c.Float("alpha", 1), c.Float("beta", 1));
         if (a.dim() != 2 || b.dim() != 2)
         {
             throw new CamModelException($"The Gemm node '{c.Name}' multiplies [{string.Join(", ", a.shape)}] by [{string.Join(", ", b.shape)}]: Gemm takes matrices.");
         }
 
-        var product = alpha == 1 ? MatMul(c, a, b) : MatMul(c, a, b) * alpha;
-        return c.Optional(2) is { } bias ? product + (beta == 1 ? bias : bias * beta) : product;
+        using var alpha = c.Float("alpha", 1).ToScalar();
+        using var beta = c.Float("beta", 1).ToScalar();
+        var product = MatMul(c, a, b).mul(alpha);
+        return c.Optional(2) is { } bias ? product.add(bias, beta) : product;
     }
 
     private static long[] Repeat(long value, int count) => Enumerable.Repeat(value, count).ToArray();

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using CamSdk.Internal;
 using CamSdk.Onnx.Graph;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -94,7 +95,10 @@ internal static partial class Operators
             else
             {
                 var count = Math.Max(0, (start - end + (-step) - 1) / -step);
-                using var indices = arange(start, start - (count * -step), step, int64, result.device);
+                using var from = start.ToScalar();
+                using var to = (start - (count * -step)).ToScalar();
+                using var by = step.ToScalar();
+                using var indices = arange(from, to, by, int64, result.device);
                 result = result.index_select(axis, indices);
             }
         }
@@ -150,8 +154,7 @@ internal static partial class Operators
         var (x, indices) = (c.Input(0), c.Input(1));
         var axis = c.Axis(c.Int("axis", 0), x.dim());
         var size = x.shape[axis];
-        var flat = indices.to(int64).flatten();
-        flat = where(flat < 0, flat + size, flat).to(x.device);
+        var flat = Wrapped(indices.to(int64).flatten(), size).to(x.device);
         var picked = x.index_select(axis, flat);
         var shape = x.shape.Take((int)axis).Concat(indices.shape).Concat(x.shape.Skip((int)axis + 1)).ToArray();
         return picked.reshape(shape);
@@ -177,7 +180,10 @@ internal static partial class Operators
             var (s, l, d) = (start.item<float>(), limit.item<float>(), delta.item<float>());
             var count = Math.Max(0, (long)Math.Ceiling((l - s) / d));
             c.Allocation([count]);
-            return arange(s, s + (count * d), d, float32, start.device)[..(int)count];
+            using var from = s.ToScalar();
+            using var to = (s + (count * d)).ToScalar();
+            using var by = d.ToScalar();
+            return arange(from, to, by, float32, start.device)[..(int)count];
         }
 
         var (first, end, step) = (start.to(int64).item<long>(), limit.to(int64).item<long>(), delta.to(int64).item<long>());
@@ -187,7 +193,10 @@ internal static partial class Operators
         }
 
         c.Allocation([Math.Max(0, (end - first + step - Math.Sign(step)) / step)]);
-        return arange(first, end, step, int64, start.device);
+        using var firstScalar = first.ToScalar();
+        using var endScalar = end.ToScalar();
+        using var stepScalar = step.ToScalar();
+        return arange(firstScalar, endScalar, stepScalar, int64, start.device);
     }
 
     private static Tensor ScatterND(NodeContext c)
@@ -208,12 +217,17 @@ internal static partial class Operators
         var flat = indices.reshape(-1, depth).to(data.device);
         var axes = Enumerable.Range(0, (int)depth).Select(i =>
         {
-            var size = data.shape[i];
-            var column = flat[.., i];
-            return (TensorIndex)TensorIndex.Tensor(where(column < 0, column + size, column));
+            return (TensorIndex)TensorIndex.Tensor(Wrapped(flat[.., i], data.shape[i]));
         }).ToArray();
         var values = updates.reshape([flat.shape[0], .. data.shape.Skip((int)depth)]);
         return data.clone().index_put_(values, axes);
+    }
+
+    /// <summary>Indices counted from the end where negative (ONNX's Gather and ScatterND), made non-negative.</summary>
+    private static Tensor Wrapped(Tensor indices, long size)
+    {
+        using var length = size.ToScalar();
+        return where(indices.lt(Scalars.Of(0)), indices.Plus(length), indices);
     }
 
     private static Tensor ConstantOfShape(NodeContext c)
@@ -222,7 +236,8 @@ internal static partial class Operators
         if (c.Attribute("value") is { T: { } proto })
         {
             using var value = OnnxTensors.ToTensor(proto, $"value of the ConstantOfShape node '{c.Name}'");
-            return full(shape, value.reshape(-1)[0].ToScalar(), value.dtype);
+            using var fill = value.reshape(-1)[0].ToScalar();
+            return full(shape, fill, value.dtype);
         }
 
         return zeros(shape, float32);

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using CamSdk.Internal;
 using CamSdk.Onnx.Graph;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamSdk.Onnx.Operators;
@@ -34,7 +36,7 @@ internal static partial class Operators
         ["MatMul"] = One(c => MatMul(c, c.Input(0), c.Input(1))),
 
         // Element-wise arithmetic (numpy broadcasting, as torch's).
-        ["Add"] = One(c => c.Input(0) + c.Input(1)),
+        ["Add"] = One(c => c.Input(0).Plus(c.Input(1))),
         ["Sub"] = One(c => c.Input(0) - c.Input(1)),
         ["Mul"] = One(c => c.Input(0) * c.Input(1)),
         ["Div"] = One(Div),
@@ -51,7 +53,7 @@ internal static partial class Operators
         ["Softmax"] = One(Softmax),
         ["ReduceMean"] = One(ReduceMean),
         ["Clip"] = One(Clip),
-        ["HardSigmoid"] = One(c => ((c.Input(0) * c.Float("alpha", 0.2f)) + c.Float("beta", 0.5f)).clamp(0, 1)),
+        ["HardSigmoid"] = One(HardSigmoid),
 
         // Shapes.
         ["Flatten"] = One(Flatten),
@@ -164,13 +166,33 @@ internal static partial class Operators
             (low, high) = (c.Attribute("min") is null ? null : c.Float("min", 0), c.Attribute("max") is null ? null : c.Float("max", 0));
         }
 
-        return (low, high) switch
+        if (low is null && high is null)
         {
-            (null, null) => x.alias(),
-            (null, { } h) => x.clamp_max(h),
-            ({ } l, null) => x.clamp_min(l),
-            ({ } l, { } h) => x.clamp(l, h),
-        };
+            return x.alias();
+        }
+
+        if (low is null)
+        {
+            using var h = high!.Value.ToScalar();
+            return x.clamp_max(h);
+        }
+
+        if (high is null)
+        {
+            using var l = low.Value.ToScalar();
+            return x.clamp_min(l);
+        }
+
+        using var lower = low.Value.ToScalar();
+        using var upper = high.Value.ToScalar();
+        return x.clamp(lower, upper);
+    }
+
+    private static Tensor HardSigmoid(NodeContext c)
+    {
+        using var alpha = c.Float("alpha", 0.2f).ToScalar();
+        using var beta = c.Float("beta", 0.5f).ToScalar();
+        return c.Input(0).mul(alpha).Plus(beta).clamp(Scalars.Of(0), Scalars.Of(1));
     }
 
     private static Tensor[] Dropout(NodeContext c)

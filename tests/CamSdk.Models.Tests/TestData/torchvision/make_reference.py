@@ -16,7 +16,7 @@ It writes two files (the test suite never needs Python):
 Why fixed weights and not a committed torch.save file: the smallest model of each family holds 0.4 to 130
 million parameters (2 MB to 500 MB), too much to commit. Every tensor of the state dict is instead filled with a
 value that both sides compute exactly, in integer arithmetic and IEEE double rounded once to float32, from the
-tensor's key and the element's index (see `values` below; the C# twin is tests/CamSdk.Models.Tests/Support/FixedWeights.cs).
+tensor's key and the element's index (see `values` below; the C# twin is tests/Shared/Models/FixedWeights.cs).
 So the C# model receives bit-identical weights to the Python one, and the logits compare the two computations.
 """
 import gzip

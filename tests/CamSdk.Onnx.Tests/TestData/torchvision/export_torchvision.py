@@ -7,7 +7,7 @@ python3-onnx: torch 1.13, torchvision 0.14, onnx 1.12):
 
 Each model is built with 10 classes, filled with the fixed weights of
 tests/CamSdk.Models.Tests/TestData/torchvision/make_reference.py (a value per element that C# computes bit-identically
-from the state-dict key and the index: tests/CamSdk.Models.Tests/Support/FixedWeights.cs), put in evaluation mode and
+from the state-dict key and the index: tests/Shared/Models/FixedWeights.cs), put in evaluation mode and
 exported at 1x3x224x224 with a symbolic batch.
 
 Two kinds of file:
