@@ -19,9 +19,6 @@ internal static class OnnxTensors
         (TensorProto.Types.DataType.Bool, "bool"),
     ];
 
-    /// <summary>Whether an element type is one the importer takes.</summary>
-    internal static bool IsSupported(int dataType) => Supported.Any(s => (int)s.Type == dataType);
-
     /// <summary>The ONNX name of an element type, for messages.</summary>
     internal static string NameOf(int dataType) =>
         Enum.IsDefined(typeof(TensorProto.Types.DataType), dataType) ? ((TensorProto.Types.DataType)dataType).ToString().ToUpperInvariant() : $"data type {dataType}";

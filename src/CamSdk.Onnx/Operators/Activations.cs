@@ -52,8 +52,12 @@ internal static class Activations
 
     private static float Float(NodeProto node, string name, float fallback) => node.Attribute.FirstOrDefault(a => a.Name == name) is { } a ? a.F : fallback;
 
-    private static float? Value(NodeProto node, int index, Func<string, Tensor?> constant) =>
-        index < node.Input.Count && node.Input[index].Length > 0 && constant(node.Input[index]) is { } t && t.numel() == 1
+    private static float? Value(NodeProto node, int index, Func<string, Tensor?> constant)
+    {
+        // Read at load, outside any forward pass's scope: the host copy is freed here.
+        using var scope = NewDisposeScope();
+        return index < node.Input.Count && node.Input[index].Length > 0 && constant(node.Input[index]) is { } t && t.numel() == 1
             ? t.cpu().to(float32).data<float>()[0]
             : null;
+    }
 }
