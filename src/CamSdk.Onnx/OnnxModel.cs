@@ -49,7 +49,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
     private readonly List<OnnxLayer> _layers = [];
     private readonly int _defaultLayer = -1;
 
-    private OnnxModel(ModelProto proto, string source, long[]? inputShape) : base("OnnxModel")
+    private OnnxModel(ModelProto proto, string source, long[]? inputShape, string? folder) : base("OnnxModel")
     {
         try
         {
@@ -73,7 +73,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
             var statistics = graph.Node.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3).Take(2)).Select(Origin).ToHashSet(StringComparer.Ordinal);
             foreach (var initializer in graph.Initializer)
             {
-                AddConstant(initializer.Name, OnnxTensors.ToTensor(initializer, $"initializer '{initializer.Name}' of {source}"), parameter: !statistics.Contains(initializer.Name));
+                AddConstant(initializer.Name, OnnxTensors.ToTensor(initializer, $"initializer '{initializer.Name}' of {source}", folder), parameter: !statistics.Contains(initializer.Name));
             }
 
             var inputs = graph.Input.Where(i => !_parameterNames.ContainsKey(i.Name) && !_bufferNames.ContainsKey(i.Name) && !_hostConstants.ContainsKey(i.Name)).ToArray();
@@ -95,7 +95,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
                 Check(node, name, source, Opset, known);
                 if (node.OpType == "Constant")
                 {
-                    AddConstant(node.Output[0], ConstantValue(node, name), parameter: false);
+                    AddConstant(node.Output[0], ConstantValue(node, name, folder), parameter: false);
                     known.Add(node.Output[0]);
                     continue;
                 }
@@ -176,7 +176,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Reads an ONNX model.
     /// </summary>
-    /// <param name="path">The <c>.onnx</c> file.</param>
+    /// <param name="path">The <c>.onnx</c> file; weights it keeps in external data files are read from its folder.</param>
     /// <param name="inputShape">The input shape to probe the graph with at load (N×C×H×W); null for the one the file declares, a symbolic batch as 1 and a symbolic side as 224.</param>
     /// <returns>The model, on the CPU, in evaluation mode.</returns>
     /// <exception cref="CamWeightsException">The file is missing, damaged, truncated or not ONNX.</exception>
@@ -184,15 +184,19 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
     public static OnnxModel Load(string path, IReadOnlyList<long>? inputShape = null)
     {
         using var stream = UserFiles.OpenRead(path, "ONNX model", m => new CamWeightsException(m));
-        return Load(stream, $"'{path}'", inputShape);
+        return Load(stream, $"'{path}'", inputShape, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
     /// <summary>Reads an ONNX model from a stream (see <see cref="Load(string, IReadOnlyList{long}?)"/>).</summary>
     /// <param name="stream">The model's bytes.</param>
     /// <param name="source">What to call it in messages.</param>
     /// <param name="inputShape">The input shape to probe the graph with; null for the declared one.</param>
+    /// <param name="externalDataFolder">
+    /// The folder holding the data files of weights the model keeps outside itself (ONNX's external data, as every
+    /// model over 2 GB does); null refuses such a model with a message.
+    /// </param>
     /// <returns>The model, on the CPU, in evaluation mode.</returns>
-    public static OnnxModel Load(Stream stream, string source = "The ONNX model", IReadOnlyList<long>? inputShape = null)
+    public static OnnxModel Load(Stream stream, string source = "The ONNX model", IReadOnlyList<long>? inputShape = null, string? externalDataFolder = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ModelProto proto;
@@ -205,7 +209,7 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
             throw new CamWeightsException($"{source} is not a readable ONNX file ({e.Message}): it is damaged, truncated or not ONNX.", e);
         }
 
-        var model = new OnnxModel(proto, source, inputShape?.ToArray());
+        var model = new OnnxModel(proto, source, inputShape?.ToArray(), externalDataFolder);
         model.eval();
         return model;
     }
@@ -362,12 +366,12 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
     private Tensor? Constant(string name) =>
         _parameterNames.TryGetValue(name, out var p) ? get_parameter(p) : _bufferNames.TryGetValue(name, out var b) ? get_buffer(b) : _hostConstants.GetValueOrDefault(name);
 
-    private static Tensor ConstantValue(NodeProto node, string name)
+    private static Tensor ConstantValue(NodeProto node, string name, string? folder)
     {
         var attribute = node.Attribute.FirstOrDefault() ?? throw new CamWeightsException($"The Constant node '{name}' holds no value: the file is damaged.");
         return attribute.Name switch
         {
-            "value" => OnnxTensors.ToTensor(attribute.T, $"value of the Constant node '{name}'"),
+            "value" => OnnxTensors.ToTensor(attribute.T, $"value of the Constant node '{name}'", folder),
             "value_float" => tensor(attribute.F),
             "value_floats" => tensor(attribute.Floats.ToArray()),
             "value_int" => tensor(attribute.I),

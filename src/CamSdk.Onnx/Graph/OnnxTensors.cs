@@ -28,16 +28,11 @@ internal static class OnnxTensors
     /// </summary>
     /// <param name="proto">The tensor.</param>
     /// <param name="where">Where it is, for messages (e.g. "initializer 'fc.weight'").</param>
-    /// <exception cref="CamModelException">An element type the importer does not take, or data kept in an external file.</exception>
+    /// <param name="folder">The model's folder, where data kept in external files is found; null for a model read from a stream.</param>
+    /// <exception cref="CamModelException">An element type the importer does not take, or external data without the model's folder.</exception>
     /// <exception cref="CamWeightsException">The data does not match the declared shape.</exception>
-    internal static Tensor ToTensor(TensorProto proto, string where)
+    internal static Tensor ToTensor(TensorProto proto, string where, string? folder = null)
     {
-        if (proto.DataLocation == TensorProto.Types.DataLocation.External || proto.ExternalData.Count > 0)
-        {
-            throw new CamModelException(
-                $"The {where} keeps its data in an external file, which CamSdk's ONNX importer does not read yet: save the model with its weights inside the .onnx file (onnx.save_model(model, path, save_as_external_data=False), possible below 2 GB).");
-        }
-
         var dims = proto.Dims.ToArray();
         if (dims.Any(d => d < 0))
         {
@@ -54,7 +49,21 @@ internal static class OnnxTensors
             throw new CamWeightsException($"The {where} declares the shape [{string.Join(", ", dims)}], whose size overflows: the file is damaged.");
         }
 
-        var raw = proto.RawData.Span;
+        var size = (TensorProto.Types.DataType)proto.DataType switch
+        {
+            TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Int32 => 4,
+            TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Int64 => 8,
+            TensorProto.Types.DataType.Bool => 1,
+            _ => throw new CamModelException(
+                $"The {where} holds {NameOf(proto.DataType)} elements, which CamSdk's ONNX importer does not take; it takes {string.Join(", ", Supported.Select(s => s.Name))}."),
+        };
+        var external = proto.DataLocation == TensorProto.Types.DataLocation.External || proto.ExternalData.Count > 0;
+        if (external && count > Array.MaxLength / size)
+        {
+            throw new CamWeightsException($"The {where} declares the shape [{string.Join(", ", dims)}], more than 2 GB in one tensor: the file is damaged, or the model is larger than CamSdk can hold.");
+        }
+
+        ReadOnlySpan<byte> raw = external ? ExternalData.Read(proto, folder, count * size, where) : proto.RawData.Span;
         switch ((TensorProto.Types.DataType)proto.DataType)
         {
             case TensorProto.Types.DataType.Float:
@@ -71,8 +80,7 @@ internal static class OnnxTensors
                 var bytes = raw.Length > 0 ? Cast<byte>(raw, count, 1, where) : Check(proto.Int32Data.Select(i => (byte)i).ToArray(), count, where);
                 return From(bytes.Select(b => b != 0).ToArray(), dims);
             default:
-                throw new CamModelException(
-                    $"The {where} holds {NameOf(proto.DataType)} elements, which CamSdk's ONNX importer does not take; it takes {string.Join(", ", Supported.Select(s => s.Name))}.");
+                throw new InvalidOperationException($"Unreachable: element type {proto.DataType} was accepted above.");
         }
     }
 
