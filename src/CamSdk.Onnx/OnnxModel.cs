@@ -71,9 +71,20 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
             }
 
             var statistics = graph.Node.Where(n => n.OpType == "BatchNormalization").SelectMany(n => n.Input.Skip(3).Take(2)).Select(Origin).ToHashSet(StringComparer.Ordinal);
+            // An initializer that only sets how nodes work (a Clip's bounds, a Resize's scales) is a constant, not a weight.
+            var uses = graph.Node.SelectMany(n => n.Input.Select((input, index) => (Input: Origin(input), Setting: Operators.Operators.IsSetting(n.OpType, index))))
+                .Concat(graph.Output.Select(o => (Input: Origin(o.Name), Setting: false)))
+                .ToLookup(u => u.Input, u => u.Setting, StringComparer.Ordinal);
             foreach (var initializer in graph.Initializer)
             {
-                AddConstant(initializer.Name, OnnxTensors.ToTensor(initializer, $"initializer '{initializer.Name}' of {source}", folder), parameter: !statistics.Contains(initializer.Name));
+                var value = OnnxTensors.ToTensor(initializer, $"initializer '{initializer.Name}' of {source}", folder);
+                if (uses[initializer.Name].Any() && uses[initializer.Name].All(setting => setting))
+                {
+                    _hostConstants[initializer.Name] = value;
+                    continue;
+                }
+
+                AddConstant(initializer.Name, value, parameter: !statistics.Contains(initializer.Name));
             }
 
             var inputs = graph.Input.Where(i => !_parameterNames.ContainsKey(i.Name) && !_bufferNames.ContainsKey(i.Name) && !_hostConstants.ContainsKey(i.Name)).ToArray();

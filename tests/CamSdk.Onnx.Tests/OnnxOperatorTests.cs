@@ -1,3 +1,4 @@
+using CamSdk.Internal;
 using CamSdk.Onnx;
 using CamSdk.Onnx.Protobuf;
 using CamSdk.Tests.Support;
@@ -9,7 +10,8 @@ namespace CamSdk.Tests;
 
 /// <summary>
 /// Every supported operator in a small model built here, at the opsets where its form changes, against ONNX Runtime on
-/// the same input: the importer's output equals ORT's to 1e-5 of the output's scale.
+/// the same input: the importer's output equals ORT's to 1e-5 of the output's scale; and its gradients, with respect to
+/// the input and to every weight, equal central finite differences (ORT gives no gradients; explanations need them).
 /// </summary>
 public sealed class OnnxOperatorTests(ITestOutputHelper output)
 {
@@ -138,6 +140,82 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
         var difference = OnnxReference.RelativeDifference(expected, actual.contiguous().to(float32).data<float>().ToArray());
         output.WriteLine($"{name}: {difference:E2}");
         Assert.True(difference < 1e-5, $"{name}: {difference:E2} of the output's scale from ONNX Runtime's.");
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void TheOperatorsGradientsEqualFiniteDifferences(string name)
+    {
+        var (opset, shape, build) = Cases[name];
+        manual_seed(name.Aggregate(17, (h, ch) => unchecked((h * 31) + ch)) & 0x7FFF);
+        var builder = new GraphBuilder();
+        var result = build(builder, dims => builder.Floats(randn(dims).data<float>().ToArray(), dims));
+        using var model = OnnxModel.Load(new MemoryStream(builder.Build(opset, shape, result)), name, shape);
+        // In double precision, where a central difference with a step of 1e-6 is good to about 1e-9 of the gradient.
+        model.to(float64);
+        using var scope = NewDisposeScope();
+        var input = randn(shape, float64).mul(Scalars.Of(2)).requires_grad_();
+        var probe = model.call(input);
+        var weights = randn(probe.shape, float64);
+        double Loss()
+        {
+            using var inner = NewDisposeScope();
+            return model.call(input).to(float64).mul(weights).sum().item<double>();
+        }
+
+        var leaves = new[] { ("the input", input) }.Concat(model.named_parameters().Select(p => ($"'{p.name}'", (Tensor)p.parameter))).ToArray();
+        var gradients = autograd.grad([probe.to(float64).mul(weights).sum()], [.. leaves.Select(l => l.Item2)], allow_unused: true);
+        using var noGrad = no_grad();
+        using var step = 1e-6.ToScalar();
+        var worst = 0.0;
+        for (var k = 0; k < leaves.Length; k++)
+        {
+            var (what, leaf) = leaves[k];
+            var flat = leaf.view(-1);
+            // A weight the graph reads only at load (Clip's bounds, Resize's scales) gets no gradient: libtorch's undefined tensor.
+            var analytic = gradients[k] is { IsInvalid: false } g ? g.reshape(-1).data<double>().ToArray() : new double[flat.shape[0]];
+            var scale = Math.Max(analytic.Where(double.IsFinite).DefaultIfEmpty(0).Max(Math.Abs), 1e-3);
+            // At most 48 elements per tensor, spread evenly over it.
+            var count = (int)flat.shape[0];
+            foreach (var i in Enumerable.Range(0, Math.Min(count, 48)).Select(j => (long)j * count / Math.Min(count, 48)).Distinct())
+            {
+                var element = flat[i];
+                element.add_(step);
+                var plus = Loss();
+                element.sub_(step).sub_(step);
+                var minus = Loss();
+                element.add_(step);
+                var numeric = (plus - minus) / 2e-6;
+                // Pow's gradient for its exponent at a negative base is undefined both ways (NaN): they agree.
+                var difference = double.IsNaN(numeric) && double.IsNaN(analytic[i]) ? 0 : Math.Abs(numeric - analytic[i]) / scale;
+                worst = Math.Max(worst, difference);
+                Assert.True(difference < 1e-5, $"{name}: d/d{what}[{i}] is {analytic[i]:G6} by autograd, {numeric:G6} by finite differences.");
+            }
+        }
+
+        output.WriteLine($"{name}: {leaves.Length} tensors, largest difference {worst:E2} of the gradient's scale");
+    }
+
+    [Fact]
+    public void InitializersThatOnlySetANodeAreConstantsNotWeights()
+    {
+        // A Conv's weight and bias are weights; the Clip's bounds, the Pad's value and the Resize's scales set how those
+        // nodes work: read on the host, no gradient reaches them, so they are not parameters a user would train or inspect.
+        var g = new GraphBuilder();
+        var weight = g.Floats(new float[2 * 3 * 3 * 3], 2, 3, 3, 3);
+        var bias = g.Floats([0.5f, -0.5f], 2);
+        var conv = g.Node("Conv", [g.Input, weight, bias]);
+        var clipped = g.Node("Clip", [conv, g.Scalar(0f), g.Scalar(6f)]);
+        var padded = g.Node("Pad", [clipped, g.Longs(0, 0, 1, 1, 0, 0, 1, 1), g.Scalar(0.25f)]);
+        var resized = g.Node("Resize", [padded, string.Empty, g.Floats([1f, 1f, 2f, 2f], 4)], ("mode", "linear"));
+        using var model = OnnxModel.Load(new MemoryStream(g.Build(13, [1, 3, 6, 6], resized)), "settings");
+        Assert.Equal([weight, bias], model.named_parameters().Select(p => p.name.Replace("c_", string.Empty, StringComparison.Ordinal)));
+        Assert.Empty(model.named_buffers());
+        using var output = model.call(ones(1, 3, 6, 6));
+        Assert.Equal([1, 2, 12, 12], output.shape);
+        // The bias passes the ReLU6 and the Pad's value fills the border, before the resize: 0.5 inside, 0.25 at the corner.
+        Assert.Equal(0.5f, output[0, 0, 6, 6].item<float>(), 6);
+        Assert.Equal(0.25f, output[0, 0, 0, 0].item<float>(), 6);
     }
 
     private static string SplitThenJoin(GraphBuilder g, string[] parts) =>

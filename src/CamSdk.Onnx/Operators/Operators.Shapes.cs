@@ -177,13 +177,14 @@ internal static partial class Operators
         var (start, limit, delta) = (c.Input(0), c.Input(1), c.Input(2));
         if (start.is_floating_point())
         {
-            var (s, l, d) = (start.item<float>(), limit.item<float>(), delta.item<float>());
+            // Read as float32 whatever the model's precision (a model moved to float64 has double bounds); the output keeps it.
+            var (s, l, d) = (c.Scalar(0)!.Value, c.Scalar(1)!.Value, c.Scalar(2)!.Value);
             var count = Math.Max(0, (long)Math.Ceiling((l - s) / d));
             c.Allocation([count]);
             using var from = s.ToScalar();
             using var to = (s + (count * d)).ToScalar();
             using var by = d.ToScalar();
-            return arange(from, to, by, float32, start.device)[..(int)count];
+            return arange(from, to, by, start.dtype, start.device)[..(int)count];
         }
 
         var (first, end, step) = (start.to(int64).item<long>(), limit.to(int64).item<long>(), delta.to(int64).item<long>());

@@ -84,6 +84,17 @@ internal static partial class Operators
     /// <summary>Whether the importer runs an operator of the default domain.</summary>
     internal static bool Has(string opType) => Table.ContainsKey(opType) || Activations.Operators.Contains(opType);
 
+    /// <summary>
+    /// Whether an operator's input at <paramref name="index"/> is a setting the node reads on the host (Clip's bounds,
+    /// Pad's value, Resize's region and scales, Upsample's scales, Range's bounds, Dropout's ratio) rather than a tensor
+    /// it computes with: no gradient reaches such an input, so a float initializer read only there is no weight.
+    /// </summary>
+    internal static bool IsSetting(string opType, int index) => (opType, index) switch
+    {
+        ("Clip", 1 or 2) or ("Pad", 2) or ("Resize", 1 or 2) or ("Upsample", 1) or ("Range", _) or ("Dropout", 1) => true,
+        _ => false,
+    };
+
     /// <summary>Runs a node.</summary>
     internal static Tensor[] Run(NodeContext context) => Table[context.Node.OpType](context);
 
