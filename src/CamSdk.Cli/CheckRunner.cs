@@ -113,6 +113,7 @@ internal sealed class CheckRunner(Terminal terminal)
         }
 
         ModelLoading.SetThreads(settings.Threads);
+        var device = ModelLoading.ResolveDevice(settings.Device, terminal);
 
         OutputFolder.Prepare(settings.Out);
         terminal.Progress()
@@ -120,7 +121,7 @@ internal sealed class CheckRunner(Terminal terminal)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                using var subject = settings.Arch is null ? BuiltIn(settings, builtInMethods, context, cancellationToken) : Zoo(settings, builtInMethods);
+                using var subject = settings.Arch is null ? BuiltIn(settings, builtInMethods, device, context, cancellationToken) : Zoo(settings, builtInMethods, device);
                 var stages = new Dictionary<string, ProgressTask>();
                 check(subject, new InlineProgress<CamProgress>(p =>
                 {
@@ -138,7 +139,7 @@ internal sealed class CheckRunner(Terminal terminal)
             });
     }
 
-    private static Subject BuiltIn(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, ProgressContext context, CancellationToken cancellationToken)
+    private static Subject BuiltIn(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, torch.Device device, ProgressContext context, CancellationToken cancellationToken)
     {
         if (settings.Weights is not null || settings.Layer is not null || settings.Image.Length > 0)
         {
@@ -146,7 +147,7 @@ internal sealed class CheckRunner(Terminal terminal)
         }
 
         var options = new ShapesTrainingOptions();
-        var model = ModelLoading.TrainBuiltIn(context, options, settings.Device, cancellationToken).Model;
+        var model = ModelLoading.TrainBuiltIn(context, options, device, cancellationToken).Model;
 
         var data = new SyntheticShapes(options.Seed, options.ImageSize);
         var images = Enumerable.Range(SyntheticShapes.HeldOutStart, settings.Images).Select(i => data.SingleObject(i).Image).ToArray();
@@ -154,7 +155,7 @@ internal sealed class CheckRunner(Terminal terminal)
         return new Subject(model, model.GetLayer(ShapesNet.Layers.Layer4), () => new ShapesNet(), images, ShapesNet.Preprocessor, methods, "the built-in ShapesNet");
     }
 
-    private Subject Zoo(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods)
+    private Subject Zoo(CheckSettings settings, IReadOnlyList<CamMethod>? builtInMethods, torch.Device device)
     {
         var architecture = Architecture.Find(settings.Arch!);
         if (settings.Weights is null)
@@ -168,7 +169,7 @@ internal sealed class CheckRunner(Terminal terminal)
         }
 
         var preprocessor = Inputs.Preprocessor(settings.Resize, settings.Crop);
-        var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
+        var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, device);
         try
         {
             var images = Inputs.ImageFiles(settings.Image, terminal).Take(settings.Images).Select(RgbImage.Load).ToArray();

@@ -36,6 +36,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
             throw new CamException("--weights, --labels and --layer go with --arch: without --arch, evaluate trains (or loads) the built-in ShapesNet.");
         }
 
+        var device = ModelLoading.ResolveDevice(settings.Device, terminal);
         OutputFolder.Prepare(settings.Out);
         EvaluationReport report = null!;
         var options = new ShapesTrainingOptions { Retrain = settings.Retrain };
@@ -55,8 +56,8 @@ internal sealed class EvaluateRunner(Terminal terminal)
                     task.Value = p.Completed;
                 });
                 report = settings.Arch is null
-                    ? BuiltIn(settings, options, context, progress, cancellationToken)
-                    : Zoo(settings, options, progress, cancellationToken);
+                    ? BuiltIn(settings, options, device, context, progress, cancellationToken)
+                    : Zoo(settings, options, device, progress, cancellationToken);
                 foreach (var task in stages.Values)
                 {
                     task.Value = task.MaxValue;
@@ -77,9 +78,9 @@ internal sealed class EvaluateRunner(Terminal terminal)
         return 0;
     }
 
-    private static EvaluationReport BuiltIn(EvaluateSettings settings, ShapesTrainingOptions options, ProgressContext context, IProgress<CamProgress> progress, CancellationToken cancellationToken)
+    private static EvaluationReport BuiltIn(EvaluateSettings settings, ShapesTrainingOptions options, torch.Device device, ProgressContext context, IProgress<CamProgress> progress, CancellationToken cancellationToken)
     {
-        using var trained = ModelLoading.TrainBuiltIn(context, options, settings.Device, cancellationToken);
+        using var trained = ModelLoading.TrainBuiltIn(context, options, device, cancellationToken);
         var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
         var dataset = settings.Data ?? ShapesEvaluation.DatasetName(options);
         var methods = settings.Method is null ? null : MethodNames.CamFamily(settings.Method, () => trained.Model.Classifier);
@@ -87,7 +88,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
         return ShapesEvaluation.Evaluate(trained, options, set, dataset, methods, settings.BatchSize, progress, cancellationToken);
     }
 
-    private EvaluationReport Zoo(EvaluateSettings settings, ShapesTrainingOptions options, IProgress<CamProgress> progress, CancellationToken cancellationToken)
+    private EvaluationReport Zoo(EvaluateSettings settings, ShapesTrainingOptions options, torch.Device device, IProgress<CamProgress> progress, CancellationToken cancellationToken)
     {
         var architecture = Architecture.Find(settings.Arch!);
         if (settings.Weights is null)
@@ -95,7 +96,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
             throw new CamException($"evaluate --arch {architecture.Name} needs --weights: a model with random weights explains nothing worth measuring.");
         }
 
-        var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, ModelLoading.ParseDevice(settings.Device));
+        var (model, classCount) = ModelLoading.Load(terminal, architecture, settings.Weights, device);
         using var owned = model;
         if (settings.Data is null && classCount != SyntheticShapes.ClassCount)
         {

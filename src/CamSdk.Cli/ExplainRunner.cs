@@ -61,7 +61,7 @@ internal sealed class ExplainRunner(Terminal terminal)
         }
 
         // Everything that can be checked without the model is checked before it loads.
-        var device = ModelLoading.ParseDevice(settings.Device);
+        var device = ModelLoading.ResolveDevice(settings.Device, terminal);
         var colormap = Imaging.Colormap.ByName.TryGetValue(settings.Colormap, out var found) ? found
             : throw new CamException($"Unknown colour map '{settings.Colormap}'. Valid choices: {string.Join(", ", Imaging.Colormap.ByName.Keys)}.");
         OutputFolder.Prepare(settings.Out);

@@ -67,7 +67,7 @@ internal static class ModelLoading
     /// The built-in ShapesNet, trained (or loaded from the cache) with a progress bar showing the epoch, loss and accuracy,
     /// then put on the device.
     /// </summary>
-    internal static TrainedShapesNet TrainBuiltIn(ProgressContext context, ShapesTrainingOptions options, string device, CancellationToken cancellationToken)
+    internal static TrainedShapesNet TrainBuiltIn(ProgressContext context, ShapesTrainingOptions options, torch.Device device, CancellationToken cancellationToken)
     {
         var training = context.AddTask("Training ShapesNet", maxValue: 1);
         var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<CamProgress>(p =>
@@ -78,10 +78,9 @@ internal static class ModelLoading
         }), cancellationToken);
         training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
         training.Value = training.MaxValue;
-        var target = ParseDevice(device);
-        if (target.type != DeviceType.CPU)
+        if (device.type != DeviceType.CPU)
         {
-            trained.Model.to(target);
+            trained.Model.to(device);
         }
 
         return trained;
@@ -104,26 +103,16 @@ internal static class ModelLoading
     /// <summary>The device a command runs on when --device is not given.</summary>
     internal const string DefaultDevice = "cpu";
 
-    /// <summary>Parses --device: cpu, cuda or cuda:N.</summary>
-    internal static torch.Device ParseDevice(string name)
+    /// <summary>Resolves --device (cpu, cuda, cuda:N, auto); for auto, says on standard error which device it chose and why.</summary>
+    internal static torch.Device ResolveDevice(string name, Terminal terminal)
     {
-        var lower = name.Trim().ToLowerInvariant();
-        if (lower == "cpu")
+        var choice = Devices.Resolve(name);
+        if (name.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
-            return torch.CPU;
+            terminal.Info($"device: {choice.Description}");
         }
 
-        if (lower == "cuda" || (lower.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(lower[5..], out _)))
-        {
-            return torch.cuda.is_available()
-                ? torch.device(lower)
-                : throw new CamException(
-                    $"--device {name}: this camsdk is built on TorchSharp's CPU package (TorchSharp-cpu), so it cannot use CUDA. " +
-                    "A CUDA build needs a machine with an NVIDIA GPU and driver, and camsdk built from source with TorchSharp-cpu replaced by " +
-                    "TorchSharp-cuda-linux (or TorchSharp-cuda-windows) of the same version; CamSdk's code is device-agnostic. Use --device cpu here.");
-        }
-
-        throw new CamException($"Unknown device '{name}'. This camsdk runs on: cpu.");
+        return choice.Device;
     }
 
     /// <summary>torchvision's ImageNet class names (<c>torchvision/models/_meta.py</c>, BSD-3-Clause), in class order.</summary>

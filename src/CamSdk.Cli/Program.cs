@@ -173,11 +173,11 @@ namespace CamSdk.Cli
             return command;
         }
 
-        /// <summary>--device: cpu; cuda only where this build can use it.</summary>
+        /// <summary>--device: cpu, cuda, cuda:N or auto.</summary>
         private static Option<string> DeviceOption() => new("--device")
         {
-            Description = "cpu. This camsdk is built on TorchSharp's CPU package (TorchSharp-cpu), so it cannot use a GPU; " +
-                "--device cuda is accepted only by a build on TorchSharp-cuda (the README's \"Explain your own PyTorch model\" says what one needs).",
+            Description = $"Where to compute: {Devices.Names} (auto: CUDA when this process's libtorch has it and a GPU is there, else the CPU; it says which). " +
+                $"CUDA needs a CUDA libtorch: camsdk built on TorchSharp-cuda-linux, or {LibTorch.FolderVariable} naming a PyTorch installation's torch/lib (README.md, \"CUDA\").",
         };
 
         /// <summary>--threads: at most <see cref="ModelLoading.MaxThreads"/>.</summary>
@@ -193,6 +193,8 @@ namespace CamSdk.Cli
         {
             try
             {
+                // A libtorch of the user's own (CAMSDK_LIBTORCH), loaded before the command's first TorchSharp call.
+                LibTorch.UseFromEnvironment();
                 return command();
             }
             catch (Exception e) when (e is CamException or System.IO.IOException or UnauthorizedAccessException)

@@ -31,6 +31,15 @@ internal sealed class Terminal(IAnsiConsole output, IAnsiConsole errors, bool qu
     /// <summary>A progress display on standard error (none with --quiet).</summary>
     internal Progress Progress() => (quiet ? Silent : errors).Progress();
 
+    /// <summary>A note on standard error about how the command runs (the device auto chose); none with --quiet.</summary>
+    internal void Info(string message)
+    {
+        if (!quiet)
+        {
+            errors.MarkupLineInterpolated($"[grey]{message}[/]");
+        }
+    }
+
     internal void Warn(string message) => errors.MarkupLineInterpolated($"[yellow]warning:[/] {message}");
 
     internal void Fail(string message) => errors.MarkupLineInterpolated($"[red]error:[/] {message}");

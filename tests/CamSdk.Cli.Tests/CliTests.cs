@@ -186,8 +186,21 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
     {
         var (weights, images, _) = Setup();
         Assert.Equal(2, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", PathOf("out"), "--device", "cuda"));
-        Assert.Contains("built on TorchSharp's CPU package (TorchSharp-cpu), so it cannot use CUDA", Errors.ToString());
-        Assert.Contains("TorchSharp-cuda-linux", Errors.ToString());
+        var error = Errors.ToString().Replace("\n", " ", StringComparison.Ordinal);
+        Assert.Contains("Device 'cuda': the libtorch this process runs is a CPU build: no libtorch_cuda is loaded.", error);
+        Assert.Contains("TorchSharp-cuda-linux", error);
+        Assert.Contains("CAMSDK_LIBTORCH", error);
+        Assert.False(Directory.Exists(PathOf("out")), "Nothing was written: the device is checked before the model loads.");
+    }
+
+    [NoCudaFact]
+    public void AutoChoosesTheCpuHereAndSaysWhy()
+    {
+        var (weights, images, _) = Setup();
+        Assert.Equal(0, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", PathOf("out"), "--device", "auto"));
+        Assert.Contains("device: cpu (auto: the libtorch this process runs is a CPU build)", Errors.ToString());
+        Assert.Equal(2, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--out", PathOf("out2"), "--device", "gpu"));
+        Assert.Contains("Unknown device 'gpu': use cpu, cuda, cuda:N or auto.", Errors.ToString());
     }
 
     [Trait("Speed", "Slow")]
