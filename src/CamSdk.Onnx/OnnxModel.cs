@@ -75,10 +75,11 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
             var uses = graph.Node.SelectMany(n => n.Input.Select((input, index) => (Input: Origin(input), Setting: Operators.Operators.IsSetting(n.OpType, index))))
                 .Concat(graph.Output.Select(o => (Input: Origin(o.Name), Setting: false)))
                 .ToLookup(u => u.Input, u => u.Setting, StringComparer.Ordinal);
+            bool OnlySetting(string name) => uses[name].Any() && uses[name].All(setting => setting);
             foreach (var initializer in graph.Initializer)
             {
                 var value = OnnxTensors.ToTensor(initializer, $"initializer '{initializer.Name}' of {source}", folder);
-                if (uses[initializer.Name].Any() && uses[initializer.Name].All(setting => setting))
+                if (OnlySetting(initializer.Name))
                 {
                     _hostConstants[initializer.Name] = value;
                     continue;
@@ -106,7 +107,17 @@ public sealed class OnnxModel : nn.Module<Tensor, Tensor>
                 Check(node, name, source, Opset, known);
                 if (node.OpType == "Constant")
                 {
-                    AddConstant(node.Output[0], ConstantValue(node, name, folder), parameter: false);
+                    // A Constant that only sets nodes stays on the host, where they read it (not moved to a GPU and read back in every pass).
+                    var constant = ConstantValue(node, name, folder);
+                    if (OnlySetting(node.Output[0]))
+                    {
+                        _hostConstants[node.Output[0]] = constant;
+                    }
+                    else
+                    {
+                        AddConstant(node.Output[0], constant, parameter: false);
+                    }
+
                     known.Add(node.Output[0]);
                     continue;
                 }

@@ -393,6 +393,8 @@ public sealed class CamExplainer
                 return Targeting.Score(rowTarget, classScores, inputs.shape[0], new ExplainerOptions { ClassLabels = Options.ClassLabels }).Scores.detach().MoveToOuterDisposeScope();
             }
 
-            return Explanation.Score(rowTarget, output, inputs.shape[0], Options).Scores.detach().MoveToOuterDisposeScope();
+            // Not checked for NaN here, batch by batch (a device-to-host read each time, hundreds per image on a GPU): a
+            // non-finite score makes the channel weights non-finite, which ChannelWeightCamMethod checks once per layer.
+            return Targeting.Score(rowTarget, output, inputs.shape[0], Options).Scores.detach().MoveToOuterDisposeScope();
         };
 }

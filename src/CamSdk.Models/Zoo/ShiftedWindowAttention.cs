@@ -71,7 +71,7 @@ internal sealed class ShiftedWindowAttention : nn.Module<Tensor, Tensor>
         var attention = q.mul(scale).matmul(k.transpose(-2, -1)).add(bias, CamSdk.Internal.Scalars.Of(1));
         if (shiftH + shiftW > 0)
         {
-            var mask = Mask(paddedH, paddedW, shiftH, shiftW).to(attention.dtype, attention.device);
+            var mask = Mask(paddedH, paddedW, shiftH, shiftW, attention.device).to_type(attention.dtype);
             attention = attention.view(b, windows, _heads, size, size).add(mask.unsqueeze(1).unsqueeze(0), CamSdk.Internal.Scalars.Of(1)).view(-1, _heads, size, size);
         }
 
@@ -86,22 +86,33 @@ internal sealed class ShiftedWindowAttention : nn.Module<Tensor, Tensor>
         return x[.., ..(int)h, ..(int)w, ..].contiguous().MoveToOuterDisposeScope();
     }
 
-    /// <summary>torchvision's attention mask of shifted windows: -100 between positions from different regions of the rolled map, 0 within one.</summary>
-    private Tensor Mask(long paddedH, long paddedW, long shiftH, long shiftW)
+    /// <summary>
+    /// torchvision's attention mask of shifted windows: -100 between positions from different regions of the rolled map, 0
+    /// within one; computed on the attention's device (no host array copied there in every forward).
+    /// </summary>
+    private Tensor Mask(long paddedH, long paddedW, long shiftH, long shiftW, Device device)
     {
-        var regions = new float[paddedH * paddedW];
-        // torchvision's slices (0, -w), (-w, -s), (-s, None); with s = 0 the last one is the whole axis: one region.
-        long Region(long position, long length, long shift) => shift == 0 ? 0 : position < length - _window ? 0 : position < length - shift ? 1 : 2;
-        for (long r = 0; r < paddedH; r++)
+        // torchvision's slices (0, -w), (-w, -s), (-s, None) along each axis: region 0, 1, 2; with s = 0 one region.
+        Tensor Regions(long length, long shift)
         {
-            for (long col = 0; col < paddedW; col++)
+            using var end = length.ToScalar();
+            var position = arange(CamSdk.Internal.Scalars.Of(0), end, CamSdk.Internal.Scalars.Of(1), dtype: ScalarType.Int64, device: device);
+            if (shift == 0)
             {
-                regions[(r * paddedW) + col] = (Region(r, paddedH, shiftH) * 3) + Region(col, paddedW, shiftW);
+                return zeros_like(position);
             }
+
+            using var windowStart = (length - _window).ToScalar();
+            using var shiftStart = (length - shift).ToScalar();
+            return position.ge(windowStart).to_type(ScalarType.Int64).add(position.ge(shiftStart).to_type(ScalarType.Int64), CamSdk.Internal.Scalars.Of(1));
         }
 
         var windows = (paddedH / _window) * (paddedW / _window);
-        using var map = tensor(regions).view(paddedH / _window, _window, paddedW / _window, _window).permute(0, 2, 1, 3).reshape(windows, _window * _window);
+        using var rows = Regions(paddedH, shiftH);
+        using var columns = Regions(paddedW, shiftW);
+        using var three = 3L.ToScalar();
+        using var regions = rows.mul(three).unsqueeze(1).add(columns.unsqueeze(0), CamSdk.Internal.Scalars.Of(1)).to_type(ScalarType.Float32);
+        using var map = regions.view(paddedH / _window, _window, paddedW / _window, _window).permute(0, 2, 1, 3).reshape(windows, _window * _window);
         using var difference = map.unsqueeze(1).sub(map.unsqueeze(2));
         using var different = difference.ne(CamSdk.Internal.Scalars.Of(0));
         return zeros_like(difference).masked_fill(different, CamSdk.Internal.Scalars.Of(-100.0));

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using CamSdk.Onnx.Protobuf;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CamSdk.Onnx.Graph;
@@ -9,6 +10,7 @@ namespace CamSdk.Onnx.Graph;
 internal sealed class NodeContext
 {
     private readonly Tensor?[] _inputs;
+    private readonly Device? _device;
 
     internal NodeContext(NodeProto node, string name, int opset, Tensor?[] inputs)
     {
@@ -16,6 +18,9 @@ internal sealed class NodeContext
         Name = name;
         Opset = opset;
         _inputs = inputs;
+        // The model's device when an input is there (a GPU): host tensors beside it (integer constants, shapes a
+        // ConstantOfShape or Range made) go there too when used as data. Nodes of host tensors only stay on the host.
+        _device = inputs.FirstOrDefault(t => t is not null && t.device_type != DeviceType.CPU)?.device;
     }
 
     /// <summary>The node.</summary>
@@ -33,10 +38,11 @@ internal sealed class NodeContext
     /// <summary>The number of outputs the node names.</summary>
     internal int OutputCount => Node.Output.Count;
 
-    /// <summary>A required input.</summary>
+    /// <summary>A required input, as data: on the node's device (a host tensor of more than one value is moved there; a
+    /// host scalar combines with device tensors as it is).</summary>
     internal Tensor Input(int index) =>
         index < _inputs.Length && _inputs[index] is { } input
-            ? input
+            ? _device is not null && input.device_type == DeviceType.CPU && input.dim() > 0 ? input.to(_device) : input
             : throw new CamModelException($"The {Node.OpType} node '{Name}' lacks its input {index + 1}, which it needs.");
 
     /// <summary>An optional input, or null when the node leaves it out.</summary>
@@ -44,6 +50,9 @@ internal sealed class NodeContext
 
     /// <summary>An integer input's values (a shape, axes, pads), read on the host.</summary>
     internal long[]? Longs(int index) => Optional(index) is { } t ? t.cpu().to(int64).data<long>().ToArray() : null;
+
+    /// <summary>A float input's values (scales), read on the host.</summary>
+    internal float[]? Floats(int index) => Optional(index) is { } t ? t.cpu().to(float32).data<float>().ToArray() : null;
 
     /// <summary>A scalar float input's value, read on the host.</summary>
     internal float? Scalar(int index) => Optional(index) is { } t ? t.cpu().to(float32).data<float>()[0] : null;

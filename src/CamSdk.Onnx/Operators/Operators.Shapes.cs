@@ -284,14 +284,14 @@ internal static partial class Operators
         var transform = c.String("coordinate_transformation_mode", "half_pixel");
         long[]? sizes = c.Opset >= 11 ? c.Longs(3) : null;
         var scalesIndex = c.Opset >= 11 ? 2 : 1;
-        var scales = c.Optional(scalesIndex) is { } s && s.numel() > 0 ? s.cpu().to(float32).data<float>().ToArray() : null;
+        var scales = c.Floats(scalesIndex) is { Length: > 0 } s ? s : null;
         return Interpolate(c, x, mode, transform, c.String("nearest_mode", "round_prefer_floor"), sizes, scales);
     }
 
     private static Tensor Upsample(NodeContext c)
     {
         var x = c.Input(0);
-        var scales = c.Opset >= 9 ? c.Input(1).cpu().to(float32).data<float>().ToArray() : c.Floats("scales");
+        var scales = c.Opset >= 9 ? c.Floats(1) : c.Floats("scales");
         // Upsample rescales coordinates as Resize's "asymmetric" mode, rounding down for nearest.
         return Interpolate(c, x, c.String("mode", "nearest"), "asymmetric", "floor", null, scales);
     }

@@ -109,24 +109,32 @@ internal static class Targeting
             return; // Score and the gradient checks report these
         }
 
+        // Row n: how much image n's score depends on each image's output, its own entry zeroed; read once for the batch.
+        var rows = new List<torch.Tensor>();
         for (var n = 0; n < batchSize; n++)
         {
             var grad = torch.autograd.grad([scores[n]], [probe], retain_graph: n < batchSize - 1, allow_unused: true);
             if (grad.Count != 1 || grad[0] is not { IsInvalid: false } g)
             {
+                rows.Add(torch.zeros(batchSize, dtype: torch.float32, device: output.device));
                 continue;
             }
 
-            var others = g.abs().reshape(batchSize, -1).sum(1);
-            others[n] = 0;
-            var mixed = others.argmax().item<long>();
-            if (others[mixed].item<float>() > 0)
-            {
-                throw new CamTargetException(
-                    $"The target ({Describe(target)}) mixes images: the score of image {n} depends on the output for image {mixed}. " +
-                    "Each image's score must be computed from its own row of the output only (e.g. output.select(1, k)); " +
-                    "a sum or mean over the batch, or a softmax or normalisation across it, would give every image the batch's gradient.");
-            }
+            var others = g.abs().reshape(batchSize, -1).sum(1).to_type(torch.float32);
+            others[n].zero_();
+            rows.Add(others);
+        }
+
+        var dependence = torch.stack(rows);
+        if (dependence.amax().item<float>() > 0)
+        {
+            var host = dependence.cpu().data<float>().ToArray();
+            var first = Array.FindIndex(host, v => v > 0);
+            var (n, mixed) = (first / batchSize, first % batchSize);
+            throw new CamTargetException(
+                $"The target ({Describe(target)}) mixes images: the score of image {n} depends on the output for image {mixed}. " +
+                "Each image's score must be computed from its own row of the output only (e.g. output.select(1, k)); " +
+                "a sum or mean over the batch, or a softmax or normalisation across it, would give every image the batch's gradient.");
         }
     }
 

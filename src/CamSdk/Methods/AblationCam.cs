@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using CamSdk.Internal;
 using TorchSharp;
 
@@ -52,12 +53,9 @@ public sealed class AblationCam : ChannelWeightCamMethod
         }
 
         var identity = torch.eye(channels, dtype: torch.@bool, device: output.device);
-        var ablationValues = new double[output.shape[0]];
-        for (var n = 0; n < ablationValues.Length; n++)
-        {
-            var minimum = output[n].min().to_type(torch.float64).item<double>();
-            ablationValues[n] = minimum == 0 ? 0.0 : minimum - AblationOffset;
-        }
+        // Every image's minimum in one read from the device (a host value per image: the ablation's fill).
+        var ablationValues = output.flatten(1).amin(1).to_type(torch.float64).cpu().data<double>().ToArray()
+            .Select(minimum => minimum == 0 ? 0.0 : minimum - AblationOffset).ToArray();
 
         var scores = ChannelPasses.Score(capture, Name, BatchSize, (n, first, count) =>
         {

@@ -24,6 +24,13 @@ internal sealed class ClassTarget : CamTarget
     public override torch.Tensor ScoreOutput(torch.Tensor output)
     {
         var classes = ClassesFor(output);
+        if (_broadcast)
+        {
+            // One class for every row: a column of the output, with no index tensor to copy to the output's device (Score-CAM
+            // and Ablation-CAM score each image's masked batches this way, hundreds of times per image).
+            return output.select(1, classes[0]);
+        }
+
         using var index = torch.tensor(classes.Select(c => (long)c).ToArray(), device: output.device).unsqueeze(1);
         return output.gather(1, index).squeeze(1);
     }

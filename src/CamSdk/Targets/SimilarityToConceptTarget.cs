@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using CamSdk.Internal;
 using TorchSharp;
 
@@ -17,6 +18,9 @@ namespace CamSdk.Targets;
 public sealed class SimilarityToConceptTarget : CamTarget, IDisposable
 {
     private readonly torch.Tensor _concept;
+
+    // The concept on each device and element type an output came in (a GPU model's outputs): copied there once, not per call.
+    private readonly ConcurrentDictionary<(DeviceType Type, int Index, torch.ScalarType Dtype), torch.Tensor> _placed = new();
 
     /// <summary>Creates the target; the concept is copied (detached), so the caller may dispose its own.</summary>
     /// <param name="concept">The concept's embedding: as many values as one image's output.</param>
@@ -51,12 +55,24 @@ public sealed class SimilarityToConceptTarget : CamTarget, IDisposable
                 $"but the concept has {_concept.numel()}: embed the concept with the same model and layer.");
         }
 
-        using var concept = _concept.to(rows.dtype).to(rows.device).unsqueeze(0);
+        var placed = _concept.device_type == rows.device_type && _concept.device_index == rows.device_index && _concept.dtype == rows.dtype
+            ? _concept
+            : _placed.GetOrAdd((rows.device_type, rows.device_index, rows.dtype), _ => _concept.to(rows.dtype).to(rows.device).DetachFromDisposeScope());
+        using var concept = placed.unsqueeze(0);
         return torch.nn.functional.cosine_similarity(rows, concept, dim: 1, eps: 1e-8);
     }
 
-    /// <summary>Frees the concept's copy.</summary>
-    public void Dispose() => _concept.Dispose();
+    /// <summary>Frees the concept's copies.</summary>
+    public void Dispose()
+    {
+        foreach (var placed in _placed.Values)
+        {
+            placed.Dispose();
+        }
+
+        _placed.Clear();
+        _concept.Dispose();
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"similarity to a concept ({_concept.numel()} values)";
