@@ -70,7 +70,9 @@ internal static class ModelLoading
     internal static TrainedShapesNet TrainBuiltIn(ProgressContext context, ShapesTrainingOptions options, torch.Device device, CancellationToken cancellationToken)
     {
         var training = context.AddTask("Training ShapesNet", maxValue: 1);
-        var trained = ShapesNetTrainer.TrainOrLoad(options, new InlineProgress<CamProgress>(p =>
+        // Trained (or loaded) where the command runs: a GPU trains it there.
+        var onDevice = options with { Device = device.type == DeviceType.CUDA ? $"cuda:{Math.Max(device.index, 0)}" : "cpu" };
+        var trained = ShapesNetTrainer.TrainOrLoad(onDevice, new InlineProgress<CamProgress>(p =>
         {
             training.MaxValue = p.Total;
             training.Value = p.Completed;
@@ -78,11 +80,6 @@ internal static class ModelLoading
         }), cancellationToken);
         training.Description = trained.FromCache ? "ShapesNet loaded from the cache" : "ShapesNet trained";
         training.Value = training.MaxValue;
-        if (device.type != DeviceType.CPU)
-        {
-            trained.Model.to(device);
-        }
-
         return trained;
     }
 

@@ -1,4 +1,6 @@
 using CamSdk.Evaluation;
+using CamSdk.Tests.Support;
+using TorchSharp;
 using static TorchSharp.torch;
 
 using CamSdk.Internal;
@@ -283,5 +285,11 @@ public sealed class FaithfulnessTests
         Assert.Contains("class 7 is not one of them", Assert.Throws<CamTargetException>(() => Faithfulness.ConfidenceChange(model, image, [RegionFirst()], [7])).Message);
         Assert.Contains("0 to 100", Assert.Throws<ArgumentOutOfRangeException>(() => Faithfulness.Road(model, image, [RegionFirst()], [0], RoadOrder.MostRelevantFirst, 120)).Message);
         Assert.Contains("one flag per pixel", Assert.Throws<ArgumentException>(() => RoadImputation.Impute(new float[1, 2, 2], new bool[3, 3])).Message);
+
+        // A model on another device than the images (the meta device stands in for a GPU): said, not a libtorch error.
+        using var elsewhere = new SmallCnn(classes: 2);
+        elsewhere.to(new Device(DeviceType.META));
+        using var larger = ones(1, 3, 8, 8);
+        Assert.Contains("The model is on meta but the image batch is on cpu", Assert.Throws<CamInputException>(() => Faithfulness.Deletion(elsewhere, larger, [new float[8, 8]], [0])).Message);
     }
 }

@@ -123,6 +123,9 @@ public sealed class SanityCheckTests
         using var other = new SmallCnn(classes: 3);
         Assert.Contains("not a module of the model", Assert.Throws<CamLayerException>(() => SanityCheck.Run(model, other.features, images, [CamMethods.GradCam], wrong)).Message);
         Assert.Contains("11 × 11", Assert.Throws<CamInputException>(() => SanityCheck.Run(model, model.features, rand(1, 3, 8, 8), [CamMethods.GradCam], wrong)).Message);
+        using var elsewhere = new SmallCnn(classes: 3);
+        elsewhere.to(new Device(DeviceType.META));
+        Assert.Contains("The model is on meta but the image batch is on cpu", Assert.Throws<CamInputException>(() => SanityCheck.Run(elsewhere, elsewhere.features, images, [CamMethods.GradCam], wrong)).Message);
         var right = new SanityCheckOptions { CreateModel = () => new SmallCnn(classes: 3) };
         Assert.Contains("CAM is bound to one model's classifier", Assert.Throws<ArgumentException>(() => SanityCheck.Run(model, model.features, images, [new Cam(model.fc)], right)).Message);
         AssertSame(before, model);

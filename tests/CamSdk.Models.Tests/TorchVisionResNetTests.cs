@@ -84,4 +84,20 @@ public sealed class TorchVisionResNetTests
             Assert.Equal(0, Tensors.MaxAbsDifference(twinState[key], tensor));
         }
     }
+
+    [Fact]
+    public void TheTwinOfAModelOnAnotherDeviceIsOnThatDevice()
+    {
+        // The meta device stands in for a GPU: the twin is built on the CPU, then must follow the model to its device
+        // (libtorch's set_ takes a source on the tensor's own device only).
+        var model = torchvision.models.resnet18(num_classes: 10);
+        model.to(new Device(DeviceType.META));
+        var twin = TorchVisionTwins.For(model);
+        var state = model.state_dict();
+        Assert.All(twin.state_dict(), e =>
+        {
+            Assert.Equal(DeviceType.META, e.Value.device_type);
+            Assert.Equal(state[e.Key].shape, e.Value.shape);
+        });
+    }
 }

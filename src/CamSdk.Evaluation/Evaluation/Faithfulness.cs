@@ -295,36 +295,35 @@ public static class Faithfulness
     /// <summary>Each row's score for its class, in batches, with the model in evaluation mode under its lock.</summary>
     private static double[] Scores(nn.Module<Tensor, Tensor> model, Tensor inputs, IReadOnlyList<int> classes, FaithfulnessScore score, CancellationToken cancellationToken)
     {
-        var result = new double[inputs.shape[0]];
-        ModelState.InEvaluationMode(model, () =>
+        var result = ModelState.InEvaluationMode(model, () =>
         {
+            // Each row's score is picked on the model's device and read to the host once for all batches: a curve scores
+            // hundreds of perturbed batches, which on a GPU would otherwise each wait for a copy of the whole output.
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var index = tensor(classes.Select(c => (long)c).ToArray(), device: inputs.device).unsqueeze(1);
+            var picked = new List<Tensor>();
             for (long start = 0; start < inputs.shape[0]; start += ScoringBatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
                 var end = Math.Min(inputs.shape[0], start + ScoringBatchSize);
+                using var batch = NewDisposeScope();
                 var output = model.call(inputs[TensorIndex.Slice(start, end)]).to(float64);
+                var width = (int)output.shape[1];
+                if (classes.Select(c => (int?)c).FirstOrDefault(c => c < 0 || c >= width) is { } wrong)
+                {
+                    throw new CamTargetException($"The model gives {width} scores; class {wrong} is not one of them: explain classes 0 to {width - 1}.");
+                }
+
                 if (score == FaithfulnessScore.Probability)
                 {
                     output = output.softmax(1);
                 }
 
-                var values = HostArrays.Vector(output);
-                var width = (int)output.shape[1];
-                for (var row = start; row < end; row++)
-                {
-                    var c = classes[(int)row];
-                    if (c < 0 || c >= width)
-                    {
-                        throw new CamTargetException($"The model gives {width} scores; class {c} is not one of them: explain classes 0 to {width - 1}.");
-                    }
-
-                    result[row] = values[(row - start) * width + c];
-                }
+                picked.Add(output.gather(1, index[TensorIndex.Slice(start, end)]).squeeze(1).MoveToOuterDisposeScope());
             }
 
-            return result;
+            return cat(picked).cpu().data<double>().ToArray();
         });
 
         if (!result.All(double.IsFinite))
@@ -341,6 +340,7 @@ public static class Faithfulness
         ArgumentNullException.ThrowIfNull(maps);
         ArgumentNullException.ThrowIfNull(classes);
         Checks.RequireImageBatch(images, nameof(images));
+        Checks.OnModelsDevice(model, images, "the image batch");
 
         if (maps.Count != images.shape[0] || classes.Count != images.shape[0])
         {

@@ -198,8 +198,9 @@ internal sealed class FamilyMaps
 
     private static FamilyMap[] Pictures(string key, Tensor pictures, bool keepPictures)
     {
-        var saliency = pictures.abs().amax([1]).cpu();
+        // One copy to the host per method and batch; the saliency is taken there.
         var host = pictures.cpu();
+        var saliency = host.abs().amax([1]);
         return [.. Enumerable.Range(0, (int)pictures.shape[0]).Select(i => new FamilyMap(key, HostArrays.Matrix(saliency, i, key), HostArrays.Cube(host, i, key), keepPictures ? CamPictures.Gradients(host[i]) : null))];
     }
 

@@ -295,6 +295,7 @@ public static class SanityCheck
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(methods);
         Checks.RequireImageBatch(images, nameof(images));
+        Checks.OnModelsDevice(model, images, "the image batch");
 
         if (images.shape[2] < 11 || images.shape[3] < 11)
         {

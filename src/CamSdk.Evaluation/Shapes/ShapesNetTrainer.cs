@@ -60,11 +60,13 @@ public static class ShapesNetTrainer
     {
         options ??= new ShapesTrainingOptions();
         options.Validate();
+        var device = Devices.Resolve(options.Device).Device;
         var directory = options.CacheDirectory ?? DefaultCacheDirectory;
         var stem = Path.Combine(directory, $"shapesnet-{CacheKey(options)}");
         var (weightsPath, summaryPath) = (stem + ".safetensors", stem + ".json");
         if (!options.Retrain && File.Exists(weightsPath) && File.Exists(summaryPath) && TryLoad(weightsPath, summaryPath, options) is { } cached)
         {
+            cached.Model.to(device);
             return cached;
         }
 
@@ -77,7 +79,7 @@ public static class ShapesNetTrainer
             throw new CamWeightsException($"Cannot create the weights cache '{directory}': {e.Message} Set ShapesTrainingOptions.CacheDirectory (or XDG_CACHE_HOME) to a writable folder.", e);
         }
 
-        var (model, summary) = Train(options, progress, cancellationToken);
+        var (model, summary) = Train(options, device, progress, cancellationToken);
         // Write beside the final names, then move, the summary last: an entry counts once its summary is there, a run
         // killed half-way leaves no half-written file, and two runs writing the same entry each move whole files.
         var temporary = $"{stem}.{Guid.NewGuid():N}.tmp";
@@ -118,14 +120,15 @@ public static class ShapesNetTrainer
             {
                 using var scope = NewDisposeScope();
                 var (inputs, labels) = Batch(data, chunk);
-                right += model.call(inputs).argmax(1).eq(labels).sum().item<long>();
+                var device = model.parameters().First().device;
+                right += model.call(inputs.to(device)).argmax(1).eq(labels.to(device)).sum().item<long>();
             }
 
             return (double)right / count;
         });
     }
 
-    private static (ShapesNet Model, ShapesTrainingSummary Summary) Train(ShapesTrainingOptions options, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
+    private static (ShapesNet Model, ShapesTrainingSummary Summary) Train(ShapesTrainingOptions options, Device device, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var data = new SyntheticShapes(options.Seed, options.ImageSize);
@@ -135,6 +138,9 @@ public static class ShapesNetTrainer
             manual_seed(options.Seed);
             model = new ShapesNet();
         }
+
+        // Drawn on the CPU (the same initial weights on every device), then trained where asked.
+        model.to(device);
 
         try
         {
@@ -167,7 +173,7 @@ public static class ShapesNetTrainer
                         // CamSdk's own code holds its Scalars (Internal/Scalars.cs, HeldScalarAdam); TorchSharp's modules may not.
                         var images = TrainingImages(data, batches[b], options, labels);
                         using var scope = NewDisposeScope();
-                        var (inputs, targets) = (ShapesNet.Preprocessor.ToBatch(images.Images), tensor(images.Labels));
+                        var (inputs, targets) = (ShapesNet.Preprocessor.ToBatch(images.Images).to(device), tensor(images.Labels).to(device));
                         optimizer.zero_grad();
                         var logits = model.call(inputs);
                         var loss = nn.functional.cross_entropy(logits, targets);
@@ -175,8 +181,10 @@ public static class ShapesNetTrainer
                         optimizer.step();
                         schedule.step();
                         step++;
-                        lossSum += loss.item<float>();
-                        right += logits.argmax(1).eq(targets).sum().item<long>();
+                        // The step's loss and right answers in one read from the device (the progress line shows them).
+                        var figures = stack([loss.detach().to(float64), logits.argmax(1).eq(targets).sum().to(float64)]).cpu().data<double>().ToArray();
+                        lossSum += (float)figures[0];
+                        right += (long)figures[1];
                         seen += targets.shape[0];
                         progress?.Report(new CamProgress("training", step, steps, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"epoch {epoch}/{options.Epochs}, loss {lossSum / (b + 1):F3}, accuracy {(double)right / seen:P1}")));
                     }

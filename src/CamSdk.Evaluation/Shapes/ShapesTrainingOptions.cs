@@ -47,6 +47,13 @@ public sealed record ShapesTrainingOptions
     public bool Retrain { get; init; }
 
     /// <summary>
+    /// Where to train, and where the network is returned: <c>cpu</c> (the default), <c>cuda</c> or <c>cuda:N</c>
+    /// (<see cref="Devices.Resolve"/>). The initial weights are drawn on the CPU either way; a GPU's kernels give other
+    /// weights than the CPU's, so they are cached apart.
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>
     /// What the trained weights depend on, as one line: the network's and the dataset's versions and every option that changes
     /// the result (not <see cref="CacheDirectory"/> or <see cref="Retrain"/>). Its hash names the cache file.
     /// </summary>
@@ -54,7 +61,8 @@ public sealed record ShapesTrainingOptions
         CultureInfo.InvariantCulture,
         $"ShapesNet/{ShapesNet.Version};SyntheticShapes/{SyntheticShapes.Version};seed={Seed};size={ImageSize};images={TrainingImages};" +
         $"epochs={Epochs};batch={BatchSize};lr={LearningRate:R};heldout={HeldOutImages}") +
-        (Watermark > 0 ? string.Create(CultureInfo.InvariantCulture, $";watermark={Watermark:R}") : "") + (ShuffleLabels ? ";shuffled-labels" : "");
+        (Watermark > 0 ? string.Create(CultureInfo.InvariantCulture, $";watermark={Watermark:R}") : "") + (ShuffleLabels ? ";shuffled-labels" : "") +
+        (Device.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? ";device=cuda" : "");
 
     internal void Validate()
     {
@@ -78,6 +86,11 @@ public sealed record ShapesTrainingOptions
         if (Watermark is < 0 or > 1 || double.IsNaN(Watermark))
         {
             throw new ArgumentOutOfRangeException(nameof(Watermark), Watermark, "The watermark's probability must be 0 to 1.");
+        }
+
+        if (string.IsNullOrWhiteSpace(Device) || Device.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"Device must name a device (cpu, cuda or cuda:N; got '{Device}'): resolve 'auto' with Devices.Resolve first.", nameof(Device));
         }
 
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))

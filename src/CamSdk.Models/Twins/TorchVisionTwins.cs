@@ -36,7 +36,7 @@ internal sealed class TorchVisionTwins : IGuidableTwinProvider
 
     private sealed class Twin
     {
-        private readonly Dictionary<string, torch.Tensor> _twinTensors;
+        private Dictionary<string, torch.Tensor> _twinTensors;
         private Dictionary<string, torch.Tensor> _shared = [];
 
         internal Twin(torch.nn.Module model)
@@ -65,6 +65,15 @@ internal sealed class TorchVisionTwins : IGuidableTwinProvider
             if (state.Count == _shared.Count && state.All(e => _shared.TryGetValue(e.Key, out var t) && ReferenceEquals(t, e.Value)))
             {
                 return; // the same tensors as last time (load_state_dict copies into them in place)
+            }
+
+            // libtorch sets a tensor's storage only to one on its own device: the twin, built on the CPU, follows the model
+            // to its device first (a GPU); its own values are about to be replaced by the model's storage anyway.
+            if (state.Values.FirstOrDefault() is { } first && _twinTensors.Values.First() is { } mine
+                && (mine.device_type != first.device_type || mine.device_index != first.device_index))
+            {
+                Model.to(first.device);
+                _twinTensors = Model.state_dict().ToDictionary(e => e.Key, e => e.Value);
             }
 
             using var noGrad = torch.no_grad();

@@ -87,15 +87,20 @@ internal static class Checks
                 "Convert it with input.to_type(torch.float32) (and normalise it as the model was trained).");
         }
 
-        var parameter = model.parameters().FirstOrDefault();
-        if (parameter is not null && !SameDevice(parameter.device, input.device))
+        OnModelsDevice(model, input);
+        Finite(input, "The input", "Check the image loading and normalisation.", e => new CamInputException(e));
+    }
+
+    /// <summary>Refuses an input on another device than the model's weights (its first parameter, or buffer where it has none).</summary>
+    internal static void OnModelsDevice(torch.nn.Module model, torch.Tensor input, string what = "the input")
+    {
+        var weight = model.parameters().Cast<torch.Tensor>().Concat(model.buffers()).FirstOrDefault();
+        if (weight is not null && !SameDevice(weight.device, input.device))
         {
             throw new CamInputException(
-                $"The model is on {parameter.device} but the input is on {input.device}. " +
-                $"Move the input to the model's device with input.to(model's device), or the model with model.to({input.device}).");
+                $"The model is on {weight.device} but {what} is on {input.device}. " +
+                $"Move {what} to the model's device with .to(model's device), or the model with model.to({input.device}).");
         }
-
-        Finite(input, "The input", "Check the image loading and normalisation.", e => new CamInputException(e));
     }
 
     /// <summary>Throws if any element is NaN or infinite.</summary>
