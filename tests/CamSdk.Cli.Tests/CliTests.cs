@@ -193,6 +193,24 @@ public sealed class CliTests() : CommandLineTests("camsdk-cli-")
         Assert.False(Directory.Exists(PathOf("out")), "Nothing was written: the device is checked before the model loads.");
     }
 
+    [CudaFact]
+    public void CudaExplainsAsTheCpuDoes()
+    {
+        var (weights, images, _) = Setup();
+        foreach (var device in new[] { "cpu", "cuda", "auto" })
+        {
+            Assert.Equal(0, Run("explain", "--arch", "resnet18", "--weights", weights, "--image", images, "--method", "gradcam,scorecam,guided-backprop", "--save-raw", "--out", PathOf(device), "--device", device));
+        }
+
+        Assert.Contains("device: cuda:0 (auto: CUDA is available", Errors.ToString());
+        foreach (var file in Directory.GetFiles(PathOf("cpu"), "*.npy"))
+        {
+            using var onCpu = Npy.Read(file);
+            using var onCuda = Npy.Read(Path.Combine(PathOf("cuda"), Path.GetFileName(file)));
+            Assert.True(Tensors.MaxAbsDifference(onCpu, onCuda) < 1e-3 * Math.Max(1, onCpu.abs().max().item<float>()), Path.GetFileName(file));
+        }
+    }
+
     [NoCudaFact]
     public void AutoChoosesTheCpuHereAndSaysWhy()
     {

@@ -32,4 +32,26 @@ public sealed class TrainingDeviceTests
         Assert.Contains("Device 'cuda': the libtorch this process runs is a CPU build", error.Message);
         Assert.Empty(Directory.GetFiles(folder.Path));
     }
+
+    [CudaFact]
+    public void CudaRunsTheMainJobInMiniature()
+    {
+        // Training, localisation, faithfulness, the sanity checks and the shortcut study, all on the GPU.
+        using var folder = new TemporaryFolder("camsdk-cuda-mainjob-");
+        var job = TinyMainJob.JobOptions(Path.Combine(folder.Path, "cache"));
+        var result = ShapesMainJob.Run(job with { Training = job.Training with { Device = "cuda" } });
+        try
+        {
+            Assert.Equal(TorchSharp.DeviceType.CUDA, result.Trained.Model.parameters().First().device_type);
+            var (html, metrics) = result.Report.WriteTo(Path.Combine(folder.Path, "out"));
+            Assert.True(File.Exists(html));
+            Assert.DoesNotContain("NaN", File.ReadAllText(metrics), StringComparison.Ordinal);
+        }
+        finally
+        {
+            result.Trained.Dispose();
+            result.Shuffled?.Dispose();
+            result.Watermarked?.Dispose();
+        }
+    }
 }

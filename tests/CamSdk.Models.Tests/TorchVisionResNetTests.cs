@@ -100,4 +100,40 @@ public sealed class TorchVisionResNetTests
             Assert.Equal(state[e.Key].shape, e.Value.shape);
         });
     }
+
+    [CudaFact]
+    public void CudaGuidedBackpropagationOfATorchVisionResNetEqualsTheCpus()
+    {
+        // Through the twin, which follows the model to the GPU and shares its tensors there.
+        manual_seed(72);
+        var model = torchvision.models.resnet18(num_classes: 10);
+        model.eval();
+        using var input = randn(1, 3, 64, 64);
+        using var onCpu = new GuidedBackpropagation(model).Explain(input);
+        model.to(CUDA);
+        using var cudaInput = input.to(CUDA);
+        using var onCuda = new GuidedBackpropagation(model).Explain(cudaInput);
+        Assert.Equal(DeviceType.CUDA, onCuda.Gradients.device_type);
+        var scale = onCpu.Gradients.abs().max().item<float>();
+        Assert.True(Tensors.MaxAbsDifference(onCpu.Gradients, onCuda.Gradients) < 1e-3 * scale);
+    }
+
+    [CudaFact]
+    public void CudaZooModelsExplainAsOnTheCpu()
+    {
+        foreach (var architecture in new[] { "resnet18", "swin_t", "vit_b_32" })
+        {
+            manual_seed(73);
+            using var model = ModelZoo.Create(architecture, numClasses: 10);
+            model.eval();
+            using var input = randn(1, 3, 224, 224);
+            var explainable = (IExplainableModel)model;
+            using var onCpu = new CamExplainer(model, explainable.GetExplainableLayer(explainable.ExplainableFacts.DefaultLayer)).Explain(input, classIndex: 2);
+            model.to(CUDA);
+            using var cudaInput = input.to(CUDA);
+            using var onCuda = new CamExplainer(model, explainable.GetExplainableLayer(explainable.ExplainableFacts.DefaultLayer)).Explain(cudaInput, classIndex: 2);
+            var difference = Tensors.MaxAbsDifference(onCpu.Heatmaps, onCuda.Heatmaps);
+            Assert.True(difference < 1e-3, $"{architecture}: {difference:E2} from the CPU's heatmaps.");
+        }
+    }
 }

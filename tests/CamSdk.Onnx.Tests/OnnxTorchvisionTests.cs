@@ -87,4 +87,24 @@ public sealed class OnnxTorchvisionTests(ITestOutputHelper output)
         output.WriteLine($"Guided Backpropagation: {guided:E2} of its scale");
         Assert.True(guided < 1e-5, "The guided gradients differ.");
     }
+
+    [CudaFact]
+    public void CudaImportedModelsComputeAndExplainAsOnTheCpu()
+    {
+        foreach (var file in new[] { "resnet18-opset13.graph.onnx", "squeezenet1_1-opset11.graph.onnx", "mobilenet_v3_small-opset17.graph.onnx", "shufflenet_v2_x0_5-opset13.graph.onnx" })
+        {
+            using var model = OnnxModel.Load(new MemoryStream(OnnxReference.WithFixedWeights(file)), file);
+            using var input = FixedWeights.Input();
+            using var cpuLogits = model.call(input);
+            using var onCpu = new CamExplainer(model, model.DefaultLayer).Explain(input, CamTarget.Class(3));
+            model.to(CUDA);
+            using var cudaInput = input.to(CUDA);
+            using var cudaLogits = model.call(cudaInput);
+            using var onCuda = new CamExplainer(model, model.DefaultLayer).Explain(cudaInput, CamTarget.Class(3));
+            var logits = Tensors.MaxAbsDifference(cpuLogits, cudaLogits) / cpuLogits.abs().max().item<float>();
+            var heat = Tensors.MaxAbsDifference(onCpu.Heatmaps, onCuda.Heatmaps);
+            output.WriteLine($"{file} on CUDA: logits {logits:E2} of their scale, heatmaps {heat:E2}");
+            Assert.True(logits < 1e-3 && heat < 1e-3, $"{file}: logits {logits:E2}, heatmaps {heat:E2} from the CPU's.");
+        }
+    }
 }
