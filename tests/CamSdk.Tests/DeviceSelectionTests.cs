@@ -100,7 +100,7 @@ public sealed class DeviceSelectionTests
         Assert.Equal($"Unknown device '{name}': use cpu, cuda, cuda:N or auto.", Assert.Throws<CamException>(() => Devices.Choose(name, TwoGpus)).Message);
     }
 
-    [NoCudaFact]
+    [OwnLibTorchFact(cpuOnly: true)]
     public void ThisMachinesFactsAreACpuBuildOfItsOwnLibTorch()
     {
         var facts = CudaFacts.OfThisProcess();

@@ -1,3 +1,4 @@
+using CamSdk.Targets;
 using CamSdk.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;

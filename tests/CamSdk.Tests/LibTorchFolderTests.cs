@@ -82,7 +82,7 @@ public sealed class LibTorchFolderTests : IDisposable
         Assert.Equal(LibTorch.RequiredVersion, LibTorch.MajorMinor(TorchSharp.torch.__version__));
     }
 
-    [Fact]
+    [OwnLibTorchFact]
     public void UseRefusesOnceTorchSharpHasLoadedAnotherLibTorch()
     {
         // This test process runs on its own libtorch (TorchSharp-cpu), loaded by the tests before this one or here.

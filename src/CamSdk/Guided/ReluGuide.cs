@@ -235,7 +235,8 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
         {
             var values = input.detach();
             zeros = values.eq(Scalars.Of(0));
-            if (values.numel() == 0 || values.min().to(torch.float64).item<double>() < 0 || !zeros.any().item<bool>())
+            // Non-negative with exact zeros, as a ReLU's output is: one read from the device for both.
+            if (values.numel() == 0 || !values.min().ge(Scalars.Of(0)).logical_and(zeros.any()).item<bool>())
             {
                 return;
             }
@@ -272,7 +273,9 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
         var gradients = torch.autograd.grad([probe], sources, retain_graph: true, allow_unused: true);
         using (torch.no_grad())
         {
-            return gradients.Any(g => g is { IsInvalid: false } && g.abs().max().to(torch.float64).item<double>() > 0);
+            // The largest gradient magnitude over every source, read from the device once.
+            var maxima = gradients.Where(g => g is { IsInvalid: false }).Select(g => g.abs().max().to(torch.float64)).ToArray();
+            return maxima.Length > 0 && torch.stack(maxima).max().item<double>() > 0;
         }
     }
 
