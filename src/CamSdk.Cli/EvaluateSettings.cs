@@ -28,4 +28,6 @@ internal sealed record EvaluateSettings
     public int? Threads { get; init; }
 
     public string? Method { get; init; }
+
+    public string? Shard { get; init; }
 }

@@ -66,6 +66,20 @@ internal sealed class ExplainRunner(Terminal terminal)
             : throw new CamException($"Unknown colour map '{settings.Colormap}'. Valid choices: {string.Join(", ", Imaging.Colormap.ByName.Keys)}.");
         OutputFolder.Prepare(settings.Out);
         var inputs = Inputs.List(settings, terminal);
+        if (settings.Shard is { } shardText)
+        {
+            if (settings.InputNpy is not null)
+            {
+                throw new CamException("--shard splits the --image list; an --input-npy batch is one input.");
+            }
+
+            // Named over the whole list (so that every part writes the names the whole run would), then split.
+            var shard = Evaluation.EvaluationShard.Parse(shardText);
+            var (first, end) = shard.Range(inputs.Count);
+            terminal.Info($"shard {shard}: images {first + 1} to {end} of {inputs.Count}");
+            inputs = [.. inputs.Skip(first).Take(end - first)];
+        }
+
         if (settings.Concept is { } conceptImage)
         {
             UserFiles.RequireFile(conceptImage, "concept image", static m => new CamException($"--concept: {m}"));

@@ -47,4 +47,6 @@ internal sealed record ExplainSettings
     public int? BatchSize { get; init; }
 
     public int? Threads { get; init; }
+
+    public string? Shard { get; init; }
 }

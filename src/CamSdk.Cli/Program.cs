@@ -56,9 +56,10 @@ namespace CamSdk.Cli
             var augSmooth = new Option<bool>("--aug-smooth") { Description = "pytorch-grad-cam's aug_smooth: average the maps of 6 augmented inputs (flip × brightness 0.9, 1.0, 1.1)." };
             var batchSize = CliOptions.OptionalInt("--batch-size", "Score-CAM and Ablation-CAM: masked or ablated inputs per forward pass (default 16 and 32, as pytorch-grad-cam).", minimum: 1);
             var threads = ThreadsOption();
+            var shard = ShardOption("the images: the K-th of N contiguous parts of the sorted list (output names as in the whole run)");
 
             var explain = new Command("explain", "Explain images with the CAM family (Grad-CAM, Grad-CAM++, Score-CAM, …), Guided Backpropagation or Guided Grad-CAM; write overlays, heatmaps, boxes and a JSON summary per image.");
-            SettingsBinder.Add<ExplainSettings>(explain, arch, onnx, weights, image, inputNpy, classIndex, concept, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads);
+            SettingsBinder.Add<ExplainSettings>(explain, arch, onnx, weights, image, inputNpy, classIndex, concept, top, method, layer, device, outFolder, saveRaw, labels, resize, crop, colormap, eigenSmooth, augSmooth, batchSize, threads, shard);
             explain.SetAction(parse =>
             {
                 var settings = SettingsBinder.Bind<ExplainSettings>(parse);
@@ -81,7 +82,8 @@ namespace CamSdk.Cli
             var evalMethod = new Option<string?>("--method") { Description = "The CAM-family methods to evaluate, comma-separated (default: all of them, and CAM where the model ends in global average pooling). Guided Backpropagation and Guided Grad-CAM are always evaluated." };
             evalMethod.CompletionSources.Add(MethodNames.All.ToArray());
             var evaluate = new Command("evaluate", "Measure explanations: weakly-supervised localisation (the Grad-CAM paper's protocol), the pointing game and class discrimination, for every CAM method, Guided Backpropagation and Guided Grad-CAM; write report.html and metrics.json.");
-            SettingsBinder.Add<EvaluateSettings>(evaluate, evalArch, evalWeights, data, evalLabels, evalOutput, images, pairs, retrain, evalLayer, evalDevice, evalBatch, evalThreads, evalMethod);
+            var evalShard = ShardOption("the images: a part file (part-K-of-N.json in --out) instead of the report, whole batches of the sorted images; camsdk merge makes the report from all parts");
+            SettingsBinder.Add<EvaluateSettings>(evaluate, evalArch, evalWeights, data, evalLabels, evalOutput, images, pairs, retrain, evalLayer, evalDevice, evalBatch, evalThreads, evalMethod, evalShard);
             evaluate.SetAction(parse =>
             {
                 var settings = SettingsBinder.Bind<EvaluateSettings>(parse);
@@ -103,6 +105,14 @@ namespace CamSdk.Cli
                 TerminalOf,
                 (terminal, settings) => new CheckRunner(terminal).Faithfulness(settings, cancellationToken),
                 sanityOnly: false);
+            var mergeOutput = new Argument<string>("out") { Description = "The folder to write report.html and metrics.json to." };
+            var mergeParts = new Argument<string[]>("parts") { Description = "Every part file of one run (camsdk evaluate --shard K/N wrote part-K-of-N.json), in any order.", Arity = ArgumentArity.OneOrMore };
+            var merge = new Command("merge", "Combine the parts of a sharded camsdk evaluate (--shard K/N) into the report.html and metrics.json the whole run writes; parts of different runs, a missing or a repeated part are refused.") { mergeOutput, mergeParts };
+            merge.SetAction(parse =>
+            {
+                var terminal = TerminalOf(parse);
+                return Guarded(terminal, () => new EvaluateRunner(terminal).Merge(parse.GetValue(mergeOutput)!, parse.GetValue(mergeParts)!));
+            });
             var inspectModel = new Argument<string>("model") { Description = "The .onnx file." };
             var inspect = new Command("inspect", "List the nodes of an ONNX model that --layer can explain, with their operators and output shapes, and mark the default layer.") { inspectModel };
             inspect.SetAction(parse =>
@@ -116,6 +126,7 @@ namespace CamSdk.Cli
             {
                 explain,
                 evaluate,
+                merge,
                 sanity,
                 faithfulness,
                 list,
@@ -178,6 +189,12 @@ namespace CamSdk.Cli
         {
             Description = $"Where to compute: {Devices.Names} (auto: CUDA when this process's libtorch has it and a GPU is there, else the CPU; it says which). " +
                 $"CUDA needs a CUDA libtorch: camsdk built on TorchSharp-cuda-linux, or {LibTorch.FolderVariable} naming a PyTorch installation's torch/lib (README.md, \"CUDA\").",
+        };
+
+        /// <summary>--shard K/N, auto or auto/N: a part of the work for a scheduler's array of jobs (docs/scale-out.md).</summary>
+        private static Option<string?> ShardOption(string what) => new("--shard")
+        {
+            Description = $"Do only part K of N of {what}: K/N (K from 0), 'auto' (a Slurm job array's {Evaluation.EvaluationShard.SlurmIndexVariable} and {Evaluation.EvaluationShard.SlurmCountVariable}) or 'auto/N' (a Kubernetes Indexed Job's {Evaluation.EvaluationShard.KubernetesIndexVariable}). See docs/scale-out.md.",
         };
 
         /// <summary>--threads: at most <see cref="ModelLoading.MaxThreads"/>.</summary>

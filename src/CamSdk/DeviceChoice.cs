@@ -14,7 +14,7 @@ public sealed class DeviceChoice
     /// <summary>The device: CPU, or a CUDA device with its index.</summary>
     public torch.Device Device { get; }
 
-    /// <summary>Which device and why, e.g. "cuda:0 (auto: CUDA is available, 2 devices)" or "cpu (auto: no CUDA libtorch is loaded)".</summary>
+    /// <summary>Which device and why, e.g. "cuda:0 (auto: CUDA is available, 2 devices)" or "cpu (auto: the libtorch this process runs is a CPU build)".</summary>
     public string Description { get; }
 
     /// <inheritdoc />

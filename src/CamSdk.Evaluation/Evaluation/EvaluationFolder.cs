@@ -83,7 +83,8 @@ public static class EvaluationFolder
 
         var (single, pairs) = (new List<EvaluationImage>(), new List<EvaluationImage>());
         (int Width, int Height)? size = null;
-        foreach (var (file, list) in objects)
+        // In the file names' ordinal order, whatever the rows' order: the stable order shards split (docs/scale-out.md).
+        foreach (var (file, list) in objects.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
             var imagePath = Path.Combine(folder, file);
             if (!File.Exists(imagePath))

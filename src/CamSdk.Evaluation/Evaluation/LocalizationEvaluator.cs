@@ -86,21 +86,29 @@ public sealed class LocalizationEvaluator
     /// <param name="cancellationToken">Stops between batches (and inside Score-CAM's passes).</param>
     /// <returns>The figures, a gallery and the misclassified images' explanations.</returns>
     /// <exception cref="ArgumentException">No image, or an image without an object.</exception>
-    public LocalizationEvaluation EvaluateLocalization(IReadOnlyList<EvaluationImage> images, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
+    public LocalizationEvaluation EvaluateLocalization(IReadOnlyList<EvaluationImage> images, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        EvaluationParts.Combine([LocalizationPart(images, EvaluationShard.Whole, progress, cancellationToken)]);
+
+    /// <summary>
+    /// <see cref="EvaluateLocalization"/> on one shard's images: each image's outcome, the gallery and misclassified
+    /// examples among them (by their index in the whole list), and the methods that failed. The centred baseline's box is
+    /// the mean over every image, as in the whole run.
+    /// </summary>
+    internal LocalizationPart LocalizationPart(IReadOnlyList<EvaluationImage> images, EvaluationShard shard, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         Require(images, objects: 1);
         var keys = _keys;
-        var (top1, groundTruth, pointing) = (new int[keys.Count + 1], new int[keys.Count + 1], new int[keys.Count + 1]);
         var boxSize = ((int)Math.Round(images.Average(i => i.Objects[0].Box.Width)), (int)Math.Round(images.Average(i => i.Objects[0].Box.Height)));
-        var (right, gallery, failures) = (0, new List<ExplainedImage>(), new List<(EvaluationImage Image, int[] Top)>());
-        var misclassified = 0;
+        var (first, end) = shard.Range(images.Count, BatchSize);
+        var outcomes = new List<LocalizationOutcome>();
+        var (gallery, candidates) = (new List<IndexedExample>(), new List<(int Index, EvaluationImage Image, int[] Top)>());
         var failed = new Dictionary<string, string>();
         WithModelInEvaluationMode(() =>
         {
-            for (var start = 0; start < images.Count; start += BatchSize)
+            for (var start = first; start < end; start += BatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = images.Skip(start).Take(BatchSize).ToArray();
+                var batch = images.Skip(start).Take(Math.Min(BatchSize, end - start)).ToArray();
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).ToArray();
                 var explained = Explain(batch.Select(i => i.Image).ToArray(), classes, keepPictures: start < GalleryImages, cancellationToken);
                 Collect(failed, explained.Failures);
@@ -109,48 +117,38 @@ public sealed class LocalizationEvaluator
                     var (image, truth) = (batch[i], batch[i].Objects[0].Box);
                     var predicted = explained.Top[i][0];
                     var wrongClass = predicted != classes[i];
-                    right += wrongClass ? 0 : 1;
+                    var located = new bool[keys.Count + 1];
+                    var pointing = new bool[keys.Count + 1];
                     for (var m = 0; m < keys.Count; m++)
                     {
                         var map = explained.Maps[i][m];
-                        var located = LocalizationMetrics.IsCorrect(map.Box, truth);
-                        top1[m] += wrongClass || !located ? 1 : 0;
-                        groundTruth[m] += located ? 0 : 1;
-                        pointing[m] += LocalizationMetrics.PointingGameHit(map.Map, truth) ? 1 : 0;
+                        located[m] = LocalizationMetrics.IsCorrect(map.Box, truth);
+                        pointing[m] = LocalizationMetrics.PointingGameHit(map.Map, truth);
                     }
 
                     var centred = LocalizationMetrics.CentredBox(image.Image.Width, image.Image.Height, boxSize.Item1, boxSize.Item2);
-                    var centredRight = LocalizationMetrics.IsCorrect(centred, truth);
-                    top1[keys.Count] += wrongClass || !centredRight ? 1 : 0;
-                    groundTruth[keys.Count] += centredRight ? 0 : 1;
+                    located[keys.Count] = LocalizationMetrics.IsCorrect(centred, truth);
                     var (centreRow, centreColumn) = (image.Image.Height / 2, image.Image.Width / 2);
-                    pointing[keys.Count] += centreRow >= truth.Top && centreRow <= truth.Bottom && centreColumn >= truth.Left && centreColumn <= truth.Right ? 1 : 0;
+                    pointing[keys.Count] = centreRow >= truth.Top && centreRow <= truth.Bottom && centreColumn >= truth.Left && centreColumn <= truth.Right;
+                    outcomes.Add(new LocalizationOutcome(start + i, wrongClass, located, pointing));
 
                     if (start + i < GalleryImages)
                     {
-                        gallery.Add(new ExplainedImage(image, predicted, [new ExplainedClass(classes[i], explained.Scores[i][classes[i]], explained.Maps[i])]));
+                        gallery.Add(new IndexedExample(start + i, new ExplainedImage(image, predicted, [new ExplainedClass(classes[i], explained.Scores[i][classes[i]], explained.Maps[i])])));
                     }
 
-                    if (wrongClass)
+                    if (wrongClass && candidates.Count < FailureImages)
                     {
-                        misclassified++;
-                        if (failures.Count < FailureImages)
-                        {
-                            failures.Add((image, explained.Top[i]));
-                        }
+                        candidates.Add((start + i, image, explained.Top[i]));
                     }
                 }
 
-                progress?.Report(new CamProgress("localisation", start + batch.Length, images.Count));
+                progress?.Report(new CamProgress("localisation", start + batch.Length - first, end - first));
             }
         });
 
-        var methods = keys.Append(CentredBoxKey)
-            .Select((key, m) => (failed.TryGetValue(key, out var reason)
-                ? new MethodLocalization(key, double.NaN, double.NaN, double.NaN, images.Count) { Failure = reason }
-                : new MethodLocalization(key, (double)top1[m] / images.Count, (double)groundTruth[m] / images.Count, (double)pointing[m] / images.Count, images.Count)) with { MethodName = NameOf(key) })
-            .ToArray();
-        return new LocalizationEvaluation(methods, (double)right / images.Count, images.Count, boxSize, gallery, ExplainFailures(failures, cancellationToken), misclassified);
+        var failures = candidates.Select(c => new IndexedExample(c.Index, ExplainFailure(c.Image, c.Top, cancellationToken))).ToArray();
+        return new LocalizationPart([.. keys.Append(CentredBoxKey)], [.. keys.Append(CentredBoxKey).Select(NameOf)], images.Count, boxSize.Item1, boxSize.Item2, first, end, outcomes, gallery, failures, failed, FailureImages);
     }
 
     /// <summary>
@@ -162,20 +160,25 @@ public sealed class LocalizationEvaluator
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <returns>The figures and a gallery.</returns>
     /// <exception cref="ArgumentException">No image, or an image without two objects of different classes.</exception>
-    public DiscriminationEvaluation EvaluateDiscrimination(IReadOnlyList<EvaluationImage> images, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default)
+    public DiscriminationEvaluation EvaluateDiscrimination(IReadOnlyList<EvaluationImage> images, IProgress<CamProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        EvaluationParts.Combine([DiscriminationPart(images, EvaluationShard.Whole, progress, cancellationToken)]);
+
+    /// <summary><see cref="EvaluateDiscrimination"/> on one shard's images: each image's mass shares, and the gallery among them.</summary>
+    internal DiscriminationPart DiscriminationPart(IReadOnlyList<EvaluationImage> images, EvaluationShard shard, IProgress<CamProgress>? progress, CancellationToken cancellationToken)
     {
         Require(images, objects: 2);
         var keys = _keys;
-        var (own, other) = (new double[keys.Count], new double[keys.Count]);
-        var gallery = new List<ExplainedImage>();
+        var half = Math.Max(1, BatchSize / 2);
+        var (first, end) = shard.Range(images.Count, half);
+        var outcomes = new List<DiscriminationOutcome>();
+        var gallery = new List<IndexedExample>();
         var failed = new Dictionary<string, string>();
         WithModelInEvaluationMode(() =>
         {
-            var half = Math.Max(1, BatchSize / 2);
-            for (var start = 0; start < images.Count; start += half)
+            for (var start = first; start < end; start += half)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = images.Skip(start).Take(half).ToArray();
+                var batch = images.Skip(start).Take(Math.Min(half, end - start)).ToArray();
                 // One batch: every image for its first object's class, then again for its second object's class.
                 var pictures = batch.Select(i => i.Image).Concat(batch.Select(i => i.Image)).ToArray();
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).Concat(batch.Select(i => i.Objects[1].ClassIndex)).ToArray();
@@ -183,57 +186,84 @@ public sealed class LocalizationEvaluator
                 Collect(failed, explained.Failures);
                 for (var i = 0; i < batch.Length; i++)
                 {
+                    // [object × method]: the share of object o's class's map inside its own box and inside the other's.
+                    var (own, other) = (new double[2 * keys.Count], new double[2 * keys.Count]);
                     for (var o = 0; o < 2; o++)
                     {
                         var row = o * batch.Length + i;
                         for (var m = 0; m < keys.Count; m++)
                         {
-                            own[m] += LocalizationMetrics.MassShare(explained.Maps[row][m].Map, batch[i].Objects[o].Box);
-                            other[m] += LocalizationMetrics.MassShare(explained.Maps[row][m].Map, batch[i].Objects[1 - o].Box);
+                            own[(o * keys.Count) + m] = LocalizationMetrics.MassShare(explained.Maps[row][m].Map, batch[i].Objects[o].Box);
+                            other[(o * keys.Count) + m] = LocalizationMetrics.MassShare(explained.Maps[row][m].Map, batch[i].Objects[1 - o].Box);
                         }
                     }
 
+                    outcomes.Add(new DiscriminationOutcome(start + i, own, other));
                     if (start + i < GalleryImages)
                     {
                         var perClass = Enumerable.Range(0, 2)
                             .Select(o => o * batch.Length + i)
                             .Select(row => new ExplainedClass(classes[row], explained.Scores[row][classes[row]], explained.Maps[row]))
                             .ToArray();
-                        gallery.Add(new ExplainedImage(batch[i], explained.Top[i][0], perClass));
+                        gallery.Add(new IndexedExample(start + i, new ExplainedImage(batch[i], explained.Top[i][0], perClass)));
                     }
                 }
 
-                progress?.Report(new CamProgress("discrimination", start + batch.Length, images.Count));
+                progress?.Report(new CamProgress("discrimination", start + batch.Length - first, end - first));
             }
         });
 
-        var maps = 2 * images.Count;
-        var methods = keys.Select((key, m) => (failed.TryGetValue(key, out var reason)
-            ? new MethodDiscrimination(key, double.NaN, double.NaN, maps) { Failure = reason }
-            : new MethodDiscrimination(key, own[m] / maps, other[m] / maps, maps)) with { MethodName = NameOf(key) }).ToArray();
-        return new DiscriminationEvaluation(methods, images.Count, gallery);
+        return new DiscriminationPart([.. keys], [.. keys.Select(NameOf)], images.Count, first, end, outcomes, gallery, failed);
     }
 
-    private IReadOnlyList<ExplainedImage> ExplainFailures(List<(EvaluationImage Image, int[] Top)> failures, CancellationToken cancellationToken)
+    /// <summary>
+    /// One shard of an evaluation, for a scheduler's array of jobs: localisation on its part of the one-object images and
+    /// class discrimination on its part of the two-object images, each a contiguous run of whole batches of the whole
+    /// list, so that <see cref="EvaluationPart.Merge"/> of every part gives the whole run's report to the last digit.
+    /// </summary>
+    /// <param name="set">The whole evaluation's images, in their stable order (every shard is given all of them).</param>
+    /// <param name="shard">Which part.</param>
+    /// <param name="identity">What the evaluation is of, for the merge to check that parts belong together: the model, its weights' hash, the dataset, the device. The evaluator adds its methods and sizes.</param>
+    /// <param name="report">Makes the report from the figures (its title, model, dataset, training and facts), as for a whole run.</param>
+    /// <param name="progress">Told after each batch.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <returns>The part.</returns>
+    public EvaluationPart EvaluatePart(
+        EvaluationSet set,
+        EvaluationShard shard,
+        IReadOnlyList<KeyValuePair<string, string>> identity,
+        Func<LocalizationEvaluation, DiscriminationEvaluation?, EvaluationReport> report,
+        IProgress<CamProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
-        if (failures.Count == 0)
-        {
-            return [];
-        }
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(shard);
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(report);
+        var localization = LocalizationPart(set.SingleObjectImages, shard, progress, cancellationToken);
+        var discrimination = set.TwoObjectImages.Count > 0 ? DiscriminationPart(set.TwoObjectImages, shard, progress, cancellationToken) : null;
+        var own = EvaluationParts.Combine([localization], whole: false);
+        KeyValuePair<string, string>[] facts =
+        [
+            .. identity,
+            new("methods", string.Join(",", _keys)),
+            new("batch size", BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("images", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{set.SingleObjectImages.Count} one-object, {set.TwoObjectImages.Count} two-object")),
+            new("examples", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"gallery {GalleryImages}, failures {FailureImages}")),
+        ];
+        return new EvaluationPart(shard, facts, report(own, discrimination is null ? null : EvaluationParts.Combine([discrimination], whole: false)), localization, discrimination);
+    }
 
-        var result = new List<ExplainedImage>();
+    /// <summary>A misclassified image explained for its two highest-scoring classes, on its own (the same in a shard as in the whole run).</summary>
+    private ExplainedImage ExplainFailure(EvaluationImage image, int[] top, CancellationToken cancellationToken)
+    {
+        ExplainedImage result = null!;
         WithModelInEvaluationMode(() =>
         {
-            var pictures = failures.Select(f => f.Image.Image).Concat(failures.Select(f => f.Image.Image)).ToArray();
-            var classes = failures.Select(f => f.Top[0]).Concat(failures.Select(f => f.Top[Math.Min(1, f.Top.Length - 1)])).ToArray();
-            var explained = Explain(pictures, classes, keepPictures: true, cancellationToken);
-            for (var i = 0; i < failures.Count; i++)
-            {
-                var perClass = new[] { i, failures.Count + i }
-                    .Select(row => new ExplainedClass(classes[row], explained.Scores[row][classes[row]], explained.Maps[row]))
-                    .ToArray();
-                result.Add(new ExplainedImage(failures[i].Image, failures[i].Top[0], perClass));
-            }
+            int[] classes = [top[0], top[Math.Min(1, top.Length - 1)]];
+            var explained = Explain([image.Image, image.Image], classes, keepPictures: true, cancellationToken);
+            var perClass = new[] { 0, 1 }.Select(row => new ExplainedClass(classes[row], explained.Scores[row][classes[row]], explained.Maps[row])).ToArray();
+            result = new ExplainedImage(image, top[0], perClass);
         });
 
         return result;

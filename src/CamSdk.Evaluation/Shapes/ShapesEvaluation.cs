@@ -91,12 +91,24 @@ public static class ShapesEvaluation
         ArgumentNullException.ThrowIfNull(trained);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(set);
-        var model = trained.Model;
-        var evaluator = new LocalizationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor) { BatchSize = batchSize };
+        var evaluator = Evaluator(trained, methods, batchSize);
         var localization = evaluator.EvaluateLocalization(set.SingleObjectImages, progress, cancellationToken);
         var discrimination = set.TwoObjectImages.Count > 0 ? evaluator.EvaluateDiscrimination(set.TwoObjectImages, progress, cancellationToken) : null;
+        return Report(trained, options, dataset)(localization, discrimination);
+    }
+
+    /// <summary>The evaluator of a trained ShapesNet at <c>layer4</c>.</summary>
+    internal static LocalizationEvaluator Evaluator(TrainedShapesNet trained, IReadOnlyList<CamMethod>? methods, int batchSize)
+    {
+        var model = trained.Model;
+        return new LocalizationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor) { BatchSize = batchSize };
+    }
+
+    /// <summary>The report of a trained ShapesNet's evaluation, from its figures.</summary>
+    internal static Func<LocalizationEvaluation, DiscriminationEvaluation?, EvaluationReport> Report(TrainedShapesNet trained, ShapesTrainingOptions options, string dataset)
+    {
         var summary = trained.Summary;
-        return new EvaluationReport
+        return (localization, discrimination) => new EvaluationReport
         {
             Title = "CamSdk: Grad-CAM and its family on synthetic shapes",
             Model = $"ShapesNet ({summary.Parameters:N0} parameters; input instance normalisation, five convolutions in four blocks, global average pooling, linear head)",

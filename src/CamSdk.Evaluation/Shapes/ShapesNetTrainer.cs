@@ -139,11 +139,10 @@ public static class ShapesNetTrainer
             model = new ShapesNet();
         }
 
-        // Drawn on the CPU (the same initial weights on every device), then trained where asked.
-        model.to(device);
-
         try
         {
+            // Drawn on the CPU (the same initial weights on every device), then trained where asked.
+            model.to(device);
             var stepsPerEpoch = (options.TrainingImages + options.BatchSize - 1) / options.BatchSize;
             var steps = stepsPerEpoch * options.Epochs;
             using var optimizer = new HeldScalarAdam(model.parameters(), options.LearningRate);
