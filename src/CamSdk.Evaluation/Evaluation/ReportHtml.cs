@@ -39,6 +39,21 @@ internal static class ReportHtml
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").Append(Encode(report.Title)).Append("</title>\n<style>")
             .Append(Style).Append("</style>\n</head>\n<body>\n");
+        Sections(html, report);
+        html.Append("</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    /// <summary>The report's sections without the page around them, with its style: what a notebook shows inline.</summary>
+    internal static string Fragment(EvaluationReport report)
+    {
+        var html = new StringBuilder("<div class=\"camsdk-report\">\n<style>").Append(Style).Append("</style>\n");
+        Sections(html, report);
+        return html.Append("</div>\n").ToString();
+    }
+
+    private static void Sections(StringBuilder html, EvaluationReport report)
+    {
         Header(html, report);
         ReportChecks.RenderProblems(html, report);
         Localization(html, report);
@@ -70,8 +85,6 @@ internal static class ReportHtml
         Failures(html, report);
         ReportChecks.Render(html, report);
         Definitions(html);
-        html.Append("</body>\n</html>\n");
-        return html.ToString();
     }
 
     private static void Header(StringBuilder html, EvaluationReport report)
