@@ -203,11 +203,11 @@ public static class CamFormatters
     }
 
     private static StringBuilder Open(string title) =>
-        new StringBuilder("<div class=\"camsdk\"><style>.camsdk-row{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:8px}.camsdk figure{margin:0}.camsdk figcaption{font:12px sans-serif;max-width:224px}</style>")
+        new StringBuilder("<div class=\"camsdk\"><style>.camsdk-row{display:flex;flex-wrap:wrap;gap:8px;margin-bottom:8px}.camsdk figure{margin:0}.camsdk figcaption{font:12px sans-serif;max-width:160px}</style>")
             .Append("<h4>").Append(Encode(title)).Append("</h4><div>");
 
     private static string Figure(RgbImage image, string caption) =>
-        $"<figure><img alt=\"{Encode(caption)}\" width=\"{Math.Min(224, image.Width)}\" src=\"data:image/png;base64,{Convert.ToBase64String(image.EncodePng())}\"/><figcaption>{Encode(caption)}</figcaption></figure>";
+        $"<figure><img alt=\"{Encode(caption)}\" width=\"{Math.Clamp(image.Width, 128, 224)}\" style=\"image-rendering:pixelated\" src=\"data:image/png;base64,{Convert.ToBase64String(image.EncodePng())}\"/><figcaption>{Encode(caption)}</figcaption></figure>";
 
     /// <summary>"GradCAM: class 'cat' (281), score 12.3" for image n.</summary>
     private static string Caption(CamResult result, int n)
