@@ -122,16 +122,21 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
 
     public static TheoryData<string> Names => [.. Cases.Keys];
 
+    /// <summary>A case's model with its random weights (a seed of its own per case, the same in every run: string.GetHashCode is not) and its input shape.</summary>
+    private static (byte[] Bytes, long[] Shape) Build(string name)
+    {
+        var (opset, shape, build) = Cases[name];
+        manual_seed(name.Aggregate(17, (h, ch) => unchecked((h * 31) + ch)) & 0x7FFF);
+        var builder = new GraphBuilder();
+        var result = build(builder, dims => builder.Floats(randn(dims).data<float>().ToArray(), dims));
+        return (builder.Build(opset, shape, result), shape);
+    }
+
     [Theory]
     [MemberData(nameof(Names))]
     public void TheOperatorComputesWhatOnnxRuntimeComputes(string name)
     {
-        var (opset, shape, build) = Cases[name];
-        // A seed of its own per case, the same in every run (string.GetHashCode is not).
-        manual_seed(name.Aggregate(17, (h, ch) => unchecked((h * 31) + ch)) & 0x7FFF);
-        var builder = new GraphBuilder();
-        var result = build(builder, dims => builder.Floats(randn(dims).data<float>().ToArray(), dims));
-        var bytes = builder.Build(opset, shape, result);
+        var (bytes, shape) = Build(name);
         using var two = 2.0.ToScalar();
         using var input = randn(shape).mul(two);
         using var model = OnnxModel.Load(new MemoryStream(bytes), name, shape);
@@ -146,11 +151,8 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
     [MemberData(nameof(Names))]
     public void TheOperatorsGradientsEqualFiniteDifferences(string name)
     {
-        var (opset, shape, build) = Cases[name];
-        manual_seed(name.Aggregate(17, (h, ch) => unchecked((h * 31) + ch)) & 0x7FFF);
-        var builder = new GraphBuilder();
-        var result = build(builder, dims => builder.Floats(randn(dims).data<float>().ToArray(), dims));
-        using var model = OnnxModel.Load(new MemoryStream(builder.Build(opset, shape, result)), name, shape);
+        var (bytes, shape) = Build(name);
+        using var model = OnnxModel.Load(new MemoryStream(bytes), name, shape);
         // In double precision, where a central difference with a step of 1e-6 is good to about 1e-9 of the gradient.
         model.to(float64);
         using var scope = NewDisposeScope();
@@ -203,11 +205,8 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
         // The meta device (shapes without data) stands in for a GPU: a host tensor that met the model's tensors as data, or
         // a result made on the host, would be a mixed-device error here as on CUDA. Host reads of the model's own data
         // (which a GPU would pay for in every pass) fail here too.
-        var (opset, shape, build) = Cases[name];
-        manual_seed(3);
-        var builder = new GraphBuilder();
-        var result = build(builder, dims => builder.Floats(randn(dims).data<float>().ToArray(), dims));
-        using var model = OnnxModel.Load(new MemoryStream(builder.Build(opset, shape, result)), name, shape);
+        var (bytes, shape) = Build(name);
+        using var model = OnnxModel.Load(new MemoryStream(bytes), name, shape);
         using var onHost = model.call(randn(shape));
         var meta = new Device(DeviceType.META);
         model.to(meta);
