@@ -68,7 +68,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
                     }
                     else
                     {
-                        part = plan.Evaluator.EvaluatePart(plan.Set, shard, plan.Identity, plan.Report, progress, cancellationToken);
+                        part = plan.Evaluator.EvaluatePart(plan.Set, shard, plan.Identity(), plan.Report, progress, cancellationToken);
                     }
                 }
 
@@ -133,21 +133,29 @@ internal sealed class EvaluateRunner(Terminal terminal)
         LocalizationEvaluator Evaluator,
         EvaluationSet Set,
         Func<LocalizationEvaluation, DiscriminationEvaluation?, EvaluationReport> Report,
-        KeyValuePair<string, string>[] Identity,
+        Func<KeyValuePair<string, string>[]> Identity,
         IDisposable Owned);
 
     private static Plan BuiltIn(EvaluateSettings settings, ShapesTrainingOptions options, torch.Device device, ProgressContext context, CancellationToken cancellationToken)
     {
         var trained = ModelLoading.TrainBuiltIn(context, options, device, cancellationToken);
-        var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
-        var dataset = settings.Data ?? ShapesEvaluation.DatasetName(options);
-        var methods = settings.Method is null ? null : MethodNames.CamFamily(settings.Method, () => trained.Model.Classifier);
-        return new Plan(
-            ShapesEvaluation.Evaluator(trained, methods, settings.BatchSize),
-            set,
-            ShapesEvaluation.Report(trained, options, dataset),
-            Identity($"ShapesNet, cache key {ShapesNetTrainer.CacheKey(options)}", trained.WeightsPath, "layer4", set, device),
-            trained);
+        try
+        {
+            var set = settings.Data is null ? ShapesEvaluation.BuiltInSet(options, settings.Images, settings.Pairs) : Folder(settings, SyntheticShapes.ClassNames);
+            var dataset = settings.Data ?? ShapesEvaluation.DatasetName(options);
+            var methods = settings.Method is null ? null : MethodNames.CamFamily(settings.Method, () => trained.Model.Classifier);
+            return new Plan(
+                ShapesEvaluation.Evaluator(trained, methods, settings.BatchSize),
+                set,
+                ShapesEvaluation.Report(trained, options, dataset),
+                () => Identity($"ShapesNet, cache key {ShapesNetTrainer.CacheKey(options)}", trained.WeightsPath, "layer4", set, device),
+                trained);
+        }
+        catch
+        {
+            trained.Dispose();
+            throw;
+        }
     }
 
     private Plan Zoo(EvaluateSettings settings, ShapesTrainingOptions options, torch.Device device)
@@ -188,7 +196,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
                 Facts = [new("Weights", Path.GetFullPath(settings.Weights)), new("Preprocessing", "ImageNet mean and standard deviation, no resizing")],
             };
 
-            return new Plan(evaluator, set, Report, Identity($"{architecture.Name}, {classCount} classes", settings.Weights, layerName, set, device), model);
+            return new Plan(evaluator, set, Report, () => Identity($"{architecture.Name}, {classCount} classes", settings.Weights, layerName, set, device), model);
         }
         catch
         {
