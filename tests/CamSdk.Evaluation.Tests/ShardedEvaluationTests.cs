@@ -103,4 +103,34 @@ public sealed class ShardedEvaluationTests : IDisposable
             Assert.Contains("is not a shard: give K/N", Assert.Throws<CamException>(() => EvaluationShard.Parse(wrong, _ => null)).Message);
         }
     }
+
+    [Fact]
+    public void AShardDecodesOnlyItsOwnImagesOnceEach()
+    {
+        var options = new ShapesTrainingOptions { TrainingImages = 32, Epochs = 1, BatchSize = 16, HeldOutImages = 16, CacheDirectory = _folder.PathOf("cache") };
+        using var trained = ShapesNetTrainer.TrainOrLoad(options);
+        var data = new SyntheticShapes(options.Seed, options.ImageSize);
+        var decodes = new int[12];
+        var images = Enumerable.Range(0, 12).Select(i =>
+        {
+            var shape = data.SingleObject(SyntheticShapes.HeldOutStart + i);
+            return EvaluationImage.Deferred($"shape {i}", shape.Image.Width, shape.Image.Height, () =>
+            {
+                Interlocked.Increment(ref decodes[i]);
+                return shape.Image;
+            }, [new GroundTruthObject((int)shape.Label, shape.Objects[0].Box)]);
+        }).ToArray();
+        var evaluator = new LocalizationEvaluator(trained.Model, trained.Model.GetLayer(ShapesNet.Layers.Layer4), [CamSdk.Methods.CamMethods.GradCam], ShapesNet.Preprocessor)
+        {
+            BatchSize = 4,
+            GalleryImages = 0,
+            FailureImages = 0,
+        };
+        var part = evaluator.EvaluatePart(new EvaluationSet(images, []), new EvaluationShard(1, 3), [new("model", "ShapesNet")], ShapesEvaluation.Report(trained, options, "shapes"));
+        Assert.Equal(4, part.Images);
+        Assert.Equal([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0], decodes);
+
+        var wrong = EvaluationImage.Deferred("resized", 32, 32, () => data.SingleObject(SyntheticShapes.HeldOutStart).Image, images[0].Objects);
+        Assert.Contains("decodes to 64×64 but its header said 32×32", Assert.Throws<CamImageException>(() => wrong.Image).Message);
+    }
 }

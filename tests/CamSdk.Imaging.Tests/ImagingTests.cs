@@ -83,6 +83,8 @@ public sealed class ImagingTests : IDisposable
         var jpeg = ImageFiles.WithExifOrientation(ImageFiles.Encode(24, 16, pixels, SKEncodedImageFormat.Jpeg), orientation);
         var image = RgbImage.Load(_folder.Write($"exif{orientation}.jpg", jpeg));
         Assert.Equal((width * 8, height * 8), (image.Width, image.Height));
+        // The header alone gives the same displayed size (what a dataset folder reads without decoding).
+        Assert.Equal((width * 8, height * 8), RgbImage.ReadSize(_folder.PathOf($"exif{orientation}.jpg")));
         // Where the stored top-left block is displayed.
         var (bx, by) = orientation switch { 6 => (width * 8 - 4, 4), 3 => (width * 8 - 4, height * 8 - 4), _ => (4, height * 8 - 4) };
         Assert.True(image[bx, by].R > 200, $"the bright block should be displayed at ({bx}, {by})");

@@ -20,7 +20,9 @@ namespace CamSdk.Evaluation;
 /// <item><c>left,top,right,bottom</c>: the object's box in the image's pixels, edges inclusive (0-based columns and rows).</item>
 /// </list>
 /// An image with one row is used for localisation; an image with two rows of different classes for class discrimination.
-/// Images are evaluated at their own size, so all of them must be the same size (the model's input size).
+/// Images are evaluated at their own size, so all of them must be the same size (the model's input size). Images are
+/// listed by file name (ordinal order); their sizes are read from their headers, and their pixels decoded only when an
+/// evaluation reaches them (<see cref="EvaluationImage.Deferred"/>), so a shard of a large dataset decodes only its part.
 /// </remarks>
 public static class EvaluationFolder
 {
@@ -92,19 +94,20 @@ public static class EvaluationFolder
                 throw new CamImageException($"{path} names '{file}', which does not exist in {folder}.");
             }
 
-            var image = RgbImage.Load(imagePath);
-            size ??= (image.Width, image.Height);
-            if (size != (image.Width, image.Height))
+            // The header gives the size; the pixels are decoded when the evaluation reaches the image, and not held.
+            var (width, height) = RgbImage.ReadSize(imagePath);
+            size ??= (width, height);
+            if (size != (width, height))
             {
-                throw new CamImageException($"'{file}' is {image.Width}×{image.Height} but the first image is {size.Value.Width}×{size.Value.Height}: images are evaluated at their own size, so all must be the model's input size.");
+                throw new CamImageException($"'{file}' is {width}×{height} but the first image is {size.Value.Width}×{size.Value.Height}: images are evaluated at their own size, so all must be the model's input size.");
             }
 
-            if (list.Any(o => o.Box.Right >= image.Width || o.Box.Bottom >= image.Height))
+            if (list.Any(o => o.Box.Right >= width || o.Box.Bottom >= height))
             {
-                throw new CamImageException($"A box of '{file}' reaches outside its {image.Width}×{image.Height} pixels (right must be below the width, bottom below the height).");
+                throw new CamImageException($"A box of '{file}' reaches outside its {width}×{height} pixels (right must be below the width, bottom below the height).");
             }
 
-            var entry = new EvaluationImage(file, image, list);
+            var entry = EvaluationImage.Deferred(file, width, height, () => RgbImage.Load(imagePath), list);
             switch (list.Count)
             {
                 case 1:

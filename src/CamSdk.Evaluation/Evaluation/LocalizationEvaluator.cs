@@ -126,9 +126,9 @@ public sealed class LocalizationEvaluator
                         pointing[m] = LocalizationMetrics.PointingGameHit(map.Map, truth);
                     }
 
-                    var centred = LocalizationMetrics.CentredBox(image.Image.Width, image.Image.Height, boxSize.Item1, boxSize.Item2);
+                    var centred = LocalizationMetrics.CentredBox(image.Width, image.Height, boxSize.Item1, boxSize.Item2);
                     located[keys.Count] = LocalizationMetrics.IsCorrect(centred, truth);
-                    var (centreRow, centreColumn) = (image.Image.Height / 2, image.Image.Width / 2);
+                    var (centreRow, centreColumn) = (image.Height / 2, image.Width / 2);
                     pointing[keys.Count] = centreRow >= truth.Top && centreRow <= truth.Bottom && centreColumn >= truth.Left && centreColumn <= truth.Right;
                     outcomes.Add(new LocalizationOutcome(start + i, wrongClass, located, pointing));
 
@@ -180,7 +180,8 @@ public sealed class LocalizationEvaluator
                 cancellationToken.ThrowIfCancellationRequested();
                 var batch = images.Skip(start).Take(Math.Min(half, end - start)).ToArray();
                 // One batch: every image for its first object's class, then again for its second object's class.
-                var pictures = batch.Select(i => i.Image).Concat(batch.Select(i => i.Image)).ToArray();
+                var decoded = batch.Select(i => i.Image).ToArray();
+                var pictures = decoded.Concat(decoded).ToArray();
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).Concat(batch.Select(i => i.Objects[1].ClassIndex)).ToArray();
                 var explained = Explain(pictures, classes, keepPictures: start < GalleryImages, cancellationToken);
                 Collect(failed, explained.Failures);
@@ -261,7 +262,8 @@ public sealed class LocalizationEvaluator
         WithModelInEvaluationMode(() =>
         {
             int[] classes = [top[0], top[Math.Min(1, top.Length - 1)]];
-            var explained = Explain([image.Image, image.Image], classes, keepPictures: true, cancellationToken);
+            var picture = image.Image;
+            var explained = Explain([picture, picture], classes, keepPictures: true, cancellationToken);
             var perClass = new[] { 0, 1 }.Select(row => new ExplainedClass(classes[row], explained.Scores[row][classes[row]], explained.Maps[row])).ToArray();
             result = new ExplainedImage(image, top[0], perClass);
         });

@@ -70,6 +70,30 @@ public sealed class RgbImage
         return Decode(UserFiles.ReadAllBytes(path, "image", static m => new CamImageException(m)), path);
     }
 
+    /// <summary>
+    /// An image file's size as it decodes (after its EXIF orientation), from its header alone: nothing is decoded, so a
+    /// dataset's images can be checked without holding their pixels.
+    /// </summary>
+    /// <exception cref="CamImageException">As <see cref="Load"/>: missing, not an image, or more pixels than the limit.</exception>
+    internal static (int Width, int Height) ReadSize(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = UserFiles.OpenRead(path, "image", static m => new CamImageException(m));
+        var header = new byte[Math.Min(26, file.Length)];
+        file.ReadExactly(header);
+        CheckBmpHeader(header, path, file.Length);
+        file.Position = 0;
+        using var codec = SKCodec.Create(file, out var created);
+        if (codec is null)
+        {
+            throw new CamImageException($"'{path}' is not an image CamSdk can read ({created}): give a PNG, JPEG, BMP or WebP file.");
+        }
+
+        ImageLimits.CheckDecode(codec.Info.Width, codec.Info.Height, path, ImageLimits.MaxPixels);
+        var turned = codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        return turned ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
+    }
+
     /// <summary>Decodes an encoded image (PNG, JPEG, BMP, WebP…), as <see cref="Load"/> does.</summary>
     /// <param name="data">The encoded bytes.</param>
     /// <param name="name">A name for messages, such as the file it came from.</param>
@@ -81,7 +105,7 @@ public sealed class RgbImage
     internal static RgbImage Decode(byte[] data, string name, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(data);
-        CheckBmpHeader(data, name);
+        CheckBmpHeader(data, name, data.Length);
         using var stream = new MemoryStream(data, writable: false);
         using var codec = SKCodec.Create(stream, out var created);
         if (codec is null)
@@ -126,7 +150,7 @@ public sealed class RgbImage
     /// Refuses a BMP whose pixel-data offset lies past the end of the file: SkiaSharp's BMP decoder crashes the process
     /// on one (found by the fuzz tests: <c>bfOffBits</c> = 0xFFFFFFFF).
     /// </summary>
-    private static void CheckBmpHeader(byte[] data, string name)
+    private static void CheckBmpHeader(byte[] data, string name, long length)
     {
         if (data.Length < 2 || data[0] != (byte)'B' || data[1] != (byte)'M')
         {
@@ -140,10 +164,10 @@ public sealed class RgbImage
 
         var offset = BitConverter.ToUInt32(data, 10);
         var headerSize = BitConverter.ToUInt32(data, 14);
-        if (offset > data.Length || offset < 14 + (ulong)Math.Min(headerSize, 124u) || headerSize < 12)
+        if (offset > length || offset < 14 + (ulong)Math.Min(headerSize, 124u) || headerSize < 12)
         {
             throw new CamImageException(
-                $"'{name}' is a corrupt BMP: its header puts the pixels at byte {offset:N0} (header size {headerSize}) in a file of {data.Length:N0} bytes. Export the image again.");
+                $"'{name}' is a corrupt BMP: its header puts the pixels at byte {offset:N0} (header size {headerSize}) in a file of {length:N0} bytes. Export the image again.");
         }
     }
 
