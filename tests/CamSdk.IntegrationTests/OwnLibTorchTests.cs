@@ -9,8 +9,11 @@ namespace CamSdk.IntegrationTests;
 /// CamSdk on a libtorch the user already has, in separate processes: samples/CamSdk.Samples.OwnLibTorch (built on
 /// TorchSharp alone) pointed at TorchSharp's CPU libtorch in the NuGet cache through CAMSDK_LIBTORCH gives the maps this
 /// process computes on its own libtorch; without the variable, with a wrong version, or in an application that carries
-/// its own libtorch (the camsdk tool as built here), a clear error and exit code 2 instead of a crash.
+/// its own libtorch (the camsdk tool as built here), a clear error and exit code 2 instead of a crash. Alone in its
+/// collection: it draws the model's weights from libtorch's global generator, which a test running beside it would draw
+/// from too (a CI run once got other weights that way).
 /// </summary>
+[Collection(nameof(OwnLibTorchTests))]
 public sealed class OwnLibTorchTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("camsdk-own-libtorch-").FullName;
@@ -139,3 +142,7 @@ public sealed class OwnLibTorchTests : IDisposable
         return chosen!;
     }
 }
+
+/// <summary>Runs <see cref="OwnLibTorchTests"/> with no other test class beside it.</summary>
+[CollectionDefinition(nameof(OwnLibTorchTests), DisableParallelization = true)]
+public sealed class OwnLibTorchCollection;
