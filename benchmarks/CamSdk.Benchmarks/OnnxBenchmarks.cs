@@ -42,13 +42,7 @@ public class OnnxBenchmarks
         Console.WriteLine($"// oneDNN for forward passes: {NativeBackend.OneDnnEnabled}; its gradients wrong here: {NativeBackend.OneDnnGradientsAreWrong}; torch threads: {get_num_threads()}");
         var file = Architecture == "resnet18" ? "resnet18-opset13.graph.onnx" : "mobilenet_v3_small-opset17.graph.onnx";
         var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "onnx", file)));
-        foreach (var initializer in proto.Graph.Initializer)
-        {
-            var values = FixedWeights.Values(initializer.Name, [.. initializer.Dims]);
-            var bytes = new byte[values.Length * sizeof(float)];
-            Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-            initializer.RawData = ByteString.CopyFrom(bytes);
-        }
+        FixedOnnxWeights.Fill(proto);
 
         var model = proto.ToByteArray();
         _imported = OnnxModel.Load(new MemoryStream(model), file);

@@ -22,15 +22,8 @@ internal static class OnnxReference
     internal static byte[] WithFixedWeights(string file)
     {
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(PathOf(file)));
-        foreach (var initializer in model.Graph.Initializer)
-        {
-            Assert.Equal((int)TensorProto.Types.DataType.Float, initializer.DataType);
-            var values = FixedWeights.Values(initializer.Name, [.. initializer.Dims]);
-            var bytes = new byte[values.Length * sizeof(float)];
-            Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-            initializer.RawData = ByteString.CopyFrom(bytes);
-        }
-
+        Assert.All(model.Graph.Initializer, initializer => Assert.Equal((int)TensorProto.Types.DataType.Float, initializer.DataType));
+        FixedOnnxWeights.Fill(model);
         return model.ToByteArray();
     }
 
