@@ -52,7 +52,7 @@ public static class CamFormatters
 
     /// <summary>Images with their explanations: per image, the image and every method's overlay.</summary>
     internal static string Html(ExplainedImages explained) =>
-        Rows(explained.Images.Count, explained.Results, n => [Figure(explained.Images[n], $"image {n}")], (result, n) => result.Overlay(explained.Images[n], n));
+        Rows(explained.Images.Count, explained.Results, n => [Figure(explained.Images[n], $"image {n}")], (map, n) => CamPictures.Overlay(explained.Images[n], map));
 
     /// <summary>Guided Backpropagation's pictures, per image.</summary>
     internal static string Html(GuidedBackpropagationResult result)
@@ -177,9 +177,10 @@ public static class CamFormatters
     }
 
     private static string Heatmaps(IReadOnlyList<CamResult> results) =>
-        Rows(results.Count == 0 ? 0 : results[0].Count, results, _ => [], (result, n) => CamPictures.Heatmap(result.HeatmapToArray(n)));
+        Rows(results.Count == 0 ? 0 : results[0].Count, results, _ => [], (map, _) => CamPictures.Heatmap(map));
 
-    private static string Rows(int images, IReadOnlyList<CamResult> results, Func<int, IEnumerable<string>> first, Func<CamResult, int, RgbImage> picture)
+    /// <summary>Per image, the <paramref name="first"/> figures then each result's picture of its map (copied to the host once) with its box.</summary>
+    private static string Rows(int images, IReadOnlyList<CamResult> results, Func<int, IEnumerable<string>> first, Func<float[,], int, RgbImage> picture)
     {
         var html = Open(string.Join(", ", results.Select(r => r.MethodName).Distinct()));
         for (var n = 0; n < images; n++)
@@ -192,7 +193,8 @@ public static class CamFormatters
 
             foreach (var result in results)
             {
-                var boxed = CamLocalizer.Localize(result.HeatmapToArray(n)) is { } box ? CamPictures.DrawBox(picture(result, n), box) : picture(result, n);
+                var map = result.HeatmapToArray(n);
+                var boxed = CamLocalizer.Localize(map) is { } box ? CamPictures.DrawBox(picture(map, n), box) : picture(map, n);
                 html.Append(Figure(boxed, Caption(result, n)));
             }
 
