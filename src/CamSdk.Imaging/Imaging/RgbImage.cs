@@ -81,17 +81,9 @@ public sealed class RgbImage
         using var file = UserFiles.OpenRead(path, "image", static m => new CamImageException(m));
         var header = new byte[Math.Min(26, file.Length)];
         file.ReadExactly(header);
-        CheckBmpHeader(header, path, file.Length);
         file.Position = 0;
-        using var codec = SKCodec.Create(file, out var created);
-        if (codec is null)
-        {
-            throw new CamImageException($"'{path}' is not an image CamSdk can read ({created}): give a PNG, JPEG, BMP or WebP file.");
-        }
-
-        ImageLimits.CheckDecode(codec.Info.Width, codec.Info.Height, path, ImageLimits.MaxPixels);
-        var turned = codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        return turned ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
+        using var codec = Codec(file, header, file.Length, path, ImageLimits.MaxPixels);
+        return Transposes(codec.EncodedOrigin) ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
     }
 
     /// <summary>Decodes an encoded image (PNG, JPEG, BMP, WebP…), as <see cref="Load"/> does.</summary>
@@ -105,17 +97,8 @@ public sealed class RgbImage
     internal static RgbImage Decode(byte[] data, string name, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(data);
-        CheckBmpHeader(data, name, data.Length);
         using var stream = new MemoryStream(data, writable: false);
-        using var codec = SKCodec.Create(stream, out var created);
-        if (codec is null)
-        {
-            throw new CamImageException($"'{name}' is not an image CamSdk can read ({created}): give a PNG, JPEG, BMP or WebP file.");
-        }
-
-        // The header's size is checked before anything is allocated: a small file may declare a huge image, and
-        // SkiaSharp's own BytesSize overflows (an OverflowException) from about 23,170² pixels on.
-        ImageLimits.CheckDecode(codec.Info.Width, codec.Info.Height, name, maxPixels);
+        using var codec = Codec(stream, data, data.Length, name, maxPixels);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var rgba = new byte[checked((long)info.Width * info.Height * 4)];
         var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
@@ -145,6 +128,37 @@ public sealed class RgbImage
 
         return Orient(new RgbImage(info.Width, info.Height, rgb), codec.EncodedOrigin);
     }
+
+    /// <summary>
+    /// A codec for an encoded image, after the checks that must come before SkiaSharp reads it (a BMP's header) and before
+    /// anything is allocated for its pixels (the size its header declares: a small file may declare a huge image, and
+    /// SkiaSharp's own BytesSize overflows, an OverflowException, from about 23,170² pixels on).
+    /// </summary>
+    /// <param name="stream">The encoded image, at its start.</param>
+    /// <param name="header">Its first bytes (at least 26, or the whole file).</param>
+    /// <param name="length">Its length in bytes.</param>
+    /// <param name="name">A name for messages.</param>
+    /// <param name="maxPixels">The most pixels it may declare.</param>
+    private static SKCodec Codec(Stream stream, byte[] header, long length, string name, long maxPixels)
+    {
+        CheckBmpHeader(header, name, length);
+        var codec = SKCodec.Create(stream, out var created)
+            ?? throw new CamImageException($"'{name}' is not an image CamSdk can read ({created}): give a PNG, JPEG, BMP or WebP file.");
+        try
+        {
+            ImageLimits.CheckDecode(codec.Info.Width, codec.Info.Height, name, maxPixels);
+            return codec;
+        }
+        catch
+        {
+            codec.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether an EXIF orientation turns the image a quarter (its width and height swap).</summary>
+    private static bool Transposes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     /// <summary>
     /// Refuses a BMP whose pixel-data offset lies past the end of the file: SkiaSharp's BMP decoder crashes the process
@@ -252,7 +266,7 @@ public sealed class RgbImage
         }
 
         var (w, h) = (image.Width, image.Height);
-        var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var swaps = Transposes(origin);
         var (ow, oh) = swaps ? (h, w) : (w, h);
         var output = new byte[image.Pixels.Length];
         for (int y = 0; y < oh; y++)
