@@ -70,7 +70,7 @@ internal static class ScalarLifetimeScan
             var shared = Path.Combine(repositoryRoot, "tests", "Shared");
             settings += File.ReadAllText(Path.Combine(repositoryRoot, "tests", "Tests.props"));
             files.AddRange(Directory.EnumerateFiles(shared, "*.cs"));
-            foreach (var (property, subfolder) in new[] { ("CamSdkTestsUseImages", "Imaging"), ("CamSdkTestsUseModels", "Models") })
+            foreach (var (property, subfolder) in new[] { ("CamSdkTestsUseImages", "Imaging"), ("CamSdkTestsUseModels", "Models"), ("CamSdkTestsUseOnnx", "Onnx") })
             {
                 if (project.Contains($"<{property}>true</{property}>", StringComparison.Ordinal))
                 {
