@@ -254,6 +254,27 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
         Assert.Equal(0.25f, output[0, 0, 0, 0].item<float>(), 6);
     }
 
+    [Fact]
+    public void ALeakyReluNodeIsALeakyReLUThatHoldsItsSlope()
+    {
+        // TorchSharp's LeakyReLU module passes libtorch its slope as a Scalar nothing holds; the importer's module holds
+        // it, computes the same, and Guided Backpropagation refuses it by the same name.
+        var g = new GraphBuilder();
+        var leaky = g.Node("LeakyRelu", [g.Node("Conv", [g.Input, g.Floats([1f, -1f, 0.5f], 1, 3, 1, 1)])], ("alpha", 0.2f));
+        using var model = OnnxModel.Load(new MemoryStream(g.Build(13, [1, 3, 4, 4], leaky)), "leaky");
+        Assert.Equal(["LeakyReLU"], model.modules().Where(m => !m.children().Any() && m.GetName() == "LeakyReLU").Select(m => m.GetName()));
+        Assert.Null(CamSdk.Internal.HeldScalarModules.FirstUnknown(model));
+        using var input = arange(Scalars.Of(-24), Scalars.Of(24), Scalars.Of(1), float32).reshape(1, 3, 4, 4);
+        using var output = model.call(input);
+        using var half = 0.5.ToScalar();
+        using var slope = 0.2.ToScalar();
+        using var convolved = (input[0, 0] - input[0, 1]).Plus(input[0, 2].mul(half));
+        using var expected = convolved.leaky_relu(slope);
+        Assert.Equal(expected.data<float>().ToArray(), output[0, 0].data<float>().ToArray());
+        var refused = Assert.Throws<CamSdk.CamModelException>(() => new CamSdk.Guided.GuidedBackpropagation(model).Explain(input, CamSdk.Targets.CamTarget.Class(0)));
+        Assert.Contains("LeakyReLU (1, e.g.", refused.Message, StringComparison.Ordinal);
+    }
+
     private static string SplitThenJoin(GraphBuilder g, string[] parts) =>
         g.Node("Concat", [.. parts.Select((p, i) => g.Node("Mul", [p, g.Scalar(i + 1f)]))], ("axis", 1L));
 }

@@ -68,6 +68,7 @@ public sealed class NativeLifetimeTests
                     var b = x.clamp(0, 1);                  // two implicit conversions
                     var c = a + b;                          // add(b) passes an implicit alpha of 1
                     var s = 2.ToScalar();                   // made, then left to the finalizer
+                    using var leaky = nn.LeakyReLU(0.1);    // its forward converts the slope
                     return c.div(s).ToSingle();             // ToSingle converts the tensor to a Scalar
                 }
 
@@ -76,14 +77,32 @@ public sealed class NativeLifetimeTests
                     using var f = factor.ToScalar();
                     _ = x / 3; // Unheld Scalars allowed: a reason given
                     _ = x / 4; // Unheld Scalars allowed:
+                    using var norm = nn.BatchNorm2d(4);     // its unheld Scalar counts batches in training only
                     return x.mul(f).Plus(x).Plus(Scalars.Of(1)).div(Scalars.Of(255)).clamp(Scalars.Of(0), Half);
                 }
             }
             """;
         var (findings, errors) = ScalarLifetimeScan.Scan("CamSdk.Tests", [("/sample/Sample.cs", Code)], "/sample");
         Assert.True(errors.Count == 0, string.Join("\n", errors));
-        // Lines 11 to 15 are Unheld's; Held makes none but on line 22, whose allowance gives no reason.
+        // Lines 11 to 16 are Unheld's; Held makes none but on line 23, whose allowance gives no reason.
         var lines = findings.Select(f => f.Line).Order().ToArray();
-        Assert.True(lines.SequenceEqual([11, 12, 12, 13, 14, 15, 22]), "findings:\n" + string.Join("\n", findings));
+        Assert.True(lines.SequenceEqual([11, 12, 12, 13, 14, 15, 16, 23]), "findings:\n" + string.Join("\n", findings));
+        Assert.Contains("TorchSharp.Modules.LeakyReLU.forward", findings.Single(f => f.Line == 15).What, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The TorchSharp modules that CamSdk treats as handing libtorch unheld Scalars (so that work on another thread does
+    /// not run beside a model built from them) are those whose forward does so in TorchSharp's IL: the list follows a
+    /// TorchSharp update.
+    /// </summary>
+    [Fact]
+    public void TheModulesKnownToPassUnheldScalarsAreThoseInTorchSharpsIL()
+    {
+        var fromIL = ScalarLifetimeScan.ModulesWithUnheldForward.Value.Order(StringComparer.Ordinal).ToArray();
+        var known = CamSdk.Internal.HeldScalarModules.UnheldInForward.Concat(CamSdk.Internal.HeldScalarModules.UnheldInTraining).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(fromIL, known);
+        Assert.Contains("TorchSharp.Modules.LeakyReLU", fromIL);
+        Assert.DoesNotContain("TorchSharp.Modules.ReLU", fromIL);
+        Assert.DoesNotContain("TorchSharp.Modules.Conv2d", fromIL);
     }
 }

@@ -30,7 +30,8 @@ internal static class Activations
             case "Relu":
                 return nn.ReLU();
             case "LeakyRelu":
-                return nn.LeakyReLU(Float(node, "alpha", 0.01f));
+                // TorchSharp's LeakyReLU passes its slope as a Scalar nothing holds.
+                return new CamSdk.Internal.HeldScalarLeakyReLU(Float(node, "alpha", 0.01f));
             case "Sigmoid":
                 return nn.Sigmoid();
             case "Tanh":

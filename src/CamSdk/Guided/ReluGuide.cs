@@ -90,9 +90,9 @@ internal sealed class ReluGuide : ICaptureHooks, IDisposable
     private static void RefuseUndefinedActivations(IEnumerable<(string name, torch.nn.Module module)> modules, bool guideRelu6)
     {
         var undefined = modules
-            .Where(m => m.module is Hardswish or SiLU or GELU or LeakyReLU or PReLU or RReLU or ELU or SELU or CELU or Mish or Softplus or Hardtanh
+            .Where(m => m.module is Hardswish or SiLU or GELU or LeakyReLU or HeldScalarLeakyReLU or PReLU or RReLU or ELU or SELU or CELU or Mish or Softplus or Hardtanh
                 || (!guideRelu6 && m.module is ReLU6))
-            .GroupBy(m => m.module.GetType().Name)
+            .GroupBy(m => m.module.GetName())
             .Select(g => $"{g.Key} ({g.Count()}, e.g. '{g.First().name}')")
             .ToList();
         if (undefined.Count > 0)

@@ -21,12 +21,21 @@ internal static class ScalarLifetimeScan
 
     private const string ScalarType = "TorchSharp.Scalar";
 
+    private static readonly Lazy<(ImmutableHashSet<string> Members, ImmutableHashSet<string> Modules)> Hazards = new(ReadHazards);
+
     /// <summary>
     /// TorchSharp's members that make a Scalar and pass it on without holding it: those whose IL converts a value to a
     /// Scalar (<c>op_Implicit</c>, <c>ToScalar</c>) and never disposes one, and, transitively, those that call them.
     /// Keys are <see cref="Key(MethodDefinition)"/>'s.
     /// </summary>
-    internal static readonly Lazy<ImmutableHashSet<string>> TorchSharpHazards = new(ReadHazards);
+    internal static readonly Lazy<ImmutableHashSet<string>> TorchSharpHazards = new(() => Hazards.Value.Members);
+
+    /// <summary>
+    /// TorchSharp's module types whose <c>forward</c> is among <see cref="TorchSharpHazards"/>: the types that declare
+    /// such a <c>forward</c>, by full name (a subclass that inherits it, as BatchNorm2d inherits BatchNorm's, is not listed).
+    /// </summary>
+    internal static readonly Lazy<ImmutableHashSet<string>> ModulesWithUnheldForward = new(() => Hazards.Value.Modules);
+
 
     /// <summary>One finding: where, and what.</summary>
     internal sealed record Finding(string Path, int Line, string What, string Code)
@@ -232,6 +241,12 @@ internal static class ScalarLifetimeScan
             return $"implicit conversion of {converted.Operand.Type?.ToDisplayString() ?? "a value"} to a Scalar nothing holds (use Scalars.Of for a constant, a using local for a value)";
         }
 
+        if (operation is IObjectCreationOperation or IInvocationOperation && operation.Type is INamedTypeSymbol made
+            && ForwardDeclarer(made) is { } module && ModulesWithUnheldForward.Value.Contains(module) && !CamSdk.Internal.HeldScalarModules.UnheldInTraining.Contains(module))
+        {
+            return $"makes a {made.ToDisplayString()}, whose forward ({module}.forward) passes libtorch a Scalar it does not hold";
+        }
+
         var method = operation switch
         {
             IInvocationOperation invocation => invocation.TargetMethod,
@@ -255,6 +270,28 @@ internal static class ScalarLifetimeScan
 
         var key = Key(method);
         return TorchSharpHazards.Value.Contains(key) ? $"{key} passes libtorch a Scalar it does not hold" : null;
+    }
+
+    /// <summary>
+    /// The full name of the TorchSharp type that declares the <c>forward(Tensor)</c> a module of type
+    /// <paramref name="type"/> runs, or null when <paramref name="type"/> is not one of TorchSharp's modules.
+    /// </summary>
+    private static string? ForwardDeclarer(INamedTypeSymbol type)
+    {
+        if (type.ContainingAssembly?.Name != "TorchSharp")
+        {
+            return null;
+        }
+
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.GetMembers("forward").OfType<IMethodSymbol>().Any(m => !m.IsAbstract && m.Parameters.Length == 1 && m.Parameters[0].Type.ToDisplayString() == "TorchSharp.torch.Tensor"))
+            {
+                return t.ContainingType is null ? $"{t.ContainingNamespace.ToDisplayString()}.{t.MetadataName}" : null;
+            }
+        }
+
+        return null;
     }
 
     private static bool IsAllowed(SyntaxNode syntax)
@@ -333,7 +370,7 @@ internal static class ScalarLifetimeScan
     internal static string Key(MethodDefinition method) =>
         $"{method.DeclaringType.FullName.Replace('/', '.')}.{method.Name}({string.Join(",", method.Parameters.Select(p => p.ParameterType.Name))})";
 
-    private static ImmutableHashSet<string> ReadHazards()
+    private static (ImmutableHashSet<string> Members, ImmutableHashSet<string> Modules) ReadHazards()
     {
         using var assembly = AssemblyDefinition.ReadAssembly(typeof(TorchSharp.torch).Assembly.Location);
         var methods = assembly.MainModule.GetTypes().SelectMany(t => t.Methods).Where(m => m.HasBody).ToList();
@@ -355,7 +392,23 @@ internal static class ScalarLifetimeScan
             }
         }
 
-        return [.. hazards.Select(Key)];
+        var modules = hazards
+            .Where(m => m.Name == "forward" && m.Parameters.Count == 1 && m.Parameters[0].ParameterType.FullName == "TorchSharp.torch/Tensor" && IsModule(m.DeclaringType))
+            .Select(m => m.DeclaringType.FullName.Replace('/', '+'));
+        return ([.. hazards.Select(Key)], [.. modules]);
+
+        static bool IsModule(TypeDefinition? type)
+        {
+            for (; type is not null; type = type.BaseType?.Resolve())
+            {
+                if (type.FullName == "TorchSharp.torch/nn/Module")
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         static bool MakesScalar(MethodReference callee) => callee.ReturnType.FullName == ScalarType
             && (callee.Name == "op_Implicit" || callee.Name.StartsWith("To", StringComparison.Ordinal))
