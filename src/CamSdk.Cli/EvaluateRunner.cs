@@ -145,7 +145,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
             var dataset = settings.Data ?? ShapesEvaluation.DatasetName(options);
             var methods = settings.Method is null ? null : MethodNames.CamFamily(settings.Method, () => trained.Model.Classifier);
             return new Plan(
-                ShapesEvaluation.Evaluator(trained, methods, settings.BatchSize),
+                ShapesEvaluation.Evaluator(trained, methods, settings.BatchSize, settings.Preparation),
                 set,
                 ShapesEvaluation.Report(trained, options, dataset),
                 () => Identity($"ShapesNet, cache key {ShapesNetTrainer.CacheKey(options)}", trained.WeightsPath, "layer4", set, device),
@@ -183,7 +183,7 @@ internal sealed class EvaluateRunner(Terminal terminal)
             var methods = architecture.Methods(settings.Method, model);
 
             // ImageNet's normalisation, and no resizing: boxes are in the images' own pixels.
-            var evaluator = new LocalizationEvaluator(model, architecture.FindLayer(model, layerName), methods, new ImagePreprocessor()) { BatchSize = settings.BatchSize };
+            var evaluator = new LocalizationEvaluator(model, architecture.FindLayer(model, layerName), methods, new ImagePreprocessor()) { BatchSize = settings.BatchSize, Preparation = settings.Preparation };
             EvaluationReport Report(LocalizationEvaluation localization, DiscriminationEvaluation? discrimination) => new()
             {
                 Title = $"CamSdk: {architecture.Name} explained and measured",

@@ -30,4 +30,17 @@ internal sealed record EvaluateSettings
     public string? Method { get; init; }
 
     public string? Shard { get; init; }
+
+    public string Prepare { get; init; } = "auto";
+
+    /// <summary>The values of --prepare.</summary>
+    internal static readonly string[] Preparations = ["auto", "ahead", "inline"];
+
+    /// <summary>--prepare as the evaluator takes it.</summary>
+    internal Evaluation.BatchPreparation Preparation => Prepare switch
+    {
+        "ahead" => Evaluation.BatchPreparation.Ahead,
+        "inline" => Evaluation.BatchPreparation.Inline,
+        _ => Evaluation.BatchPreparation.Automatic,
+    };
 }

@@ -83,7 +83,13 @@ namespace CamSdk.Cli
             evalMethod.CompletionSources.Add(MethodNames.All.ToArray());
             var evaluate = new Command("evaluate", "Measure explanations: weakly-supervised localisation (the Grad-CAM paper's protocol), the pointing game and class discrimination, for every CAM method, Guided Backpropagation and Guided Grad-CAM; write report.html and metrics.json.");
             var evalShard = ShardOption("the images: a part file (part-K-of-N.json in --out) instead of the report, whole batches of the sorted images; camsdk merge makes the report from all parts");
-            SettingsBinder.Add<EvaluateSettings>(evaluate, evalArch, evalWeights, data, evalLabels, evalOutput, images, pairs, retrain, evalLayer, evalDevice, evalBatch, evalThreads, evalMethod, evalShard);
+            var prepare = new Option<string>("--prepare")
+            {
+                Description = "Where each batch's images are decoded: 'ahead' on a second thread while the batch before is explained, 'inline' on the explaining thread, " +
+                    "'auto' ahead for every model evaluate runs (its models hold the Scalars they pass libtorch; see the README). The figures are the same either way.",
+            };
+            prepare.AcceptOnlyFromAmong(EvaluateSettings.Preparations);
+            SettingsBinder.Add<EvaluateSettings>(evaluate, evalArch, evalWeights, data, evalLabels, evalOutput, images, pairs, retrain, evalLayer, evalDevice, evalBatch, evalThreads, evalMethod, evalShard, prepare);
             evaluate.SetAction(parse =>
             {
                 var settings = SettingsBinder.Bind<EvaluateSettings>(parse);

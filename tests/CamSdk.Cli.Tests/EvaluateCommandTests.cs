@@ -60,6 +60,30 @@ public sealed class EvaluateCommandTests() : CommandLineTests("camsdk-evaluate-"
         Assert.Contains("Report:", Results.ToString());
     }
 
+    [Trait("Speed", "Slow")]
+    [Fact]
+    public void DecodingAheadOrInlineWritesTheSameFiles()
+    {
+        var folder = WriteFolder();
+        var weights = SavedResNets.ResNet18(seed: 6, classes: 6);
+        var labels = PathOf("labels.txt");
+        File.WriteAllLines(labels, SyntheticShapes.ClassNames);
+        string[] common = ["evaluate", "--arch", "resnet18", "--weights", weights, "--labels", labels, "--data", folder, "--batch-size", "2", "--method", "gradcam,layercam"];
+        foreach (var prepare in new[] { "inline", "ahead", "auto" })
+        {
+            Assert.Equal(0, Run([.. common, "--prepare", prepare, "--out", PathOf(prepare)]));
+        }
+
+        foreach (var file in new[] { "metrics.json", "report.html" })
+        {
+            Assert.Equal(File.ReadAllText(PathOf("inline", file)), File.ReadAllText(PathOf("ahead", file)));
+            Assert.Equal(File.ReadAllText(PathOf("inline", file)), File.ReadAllText(PathOf("auto", file)));
+        }
+
+        Assert.Equal(2, Run([.. common, "--prepare", "sideways", "--out", PathOf("sideways")]));
+        Assert.Contains("'sideways'", Errors.ToString());
+    }
+
     [Fact]
     public void ExplainsWhatIsMissingOrMalformed()
     {

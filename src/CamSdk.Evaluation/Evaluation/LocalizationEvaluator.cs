@@ -36,6 +36,7 @@ public sealed class LocalizationEvaluator
     private readonly FamilyMaps _family;
     private readonly IReadOnlyList<string> _keys;
     private readonly ImagePreprocessor _preprocessor;
+    private readonly (string Name, Type Type)? _unknownModule;
 
     /// <summary>Creates an evaluator.</summary>
     /// <param name="model">The model: images in, class scores (pre-softmax) out.</param>
@@ -63,6 +64,7 @@ public sealed class LocalizationEvaluator
 
         _model = model;
         _preprocessor = preprocessor;
+        _unknownModule = HeldScalarModules.FirstUnknown(model);
         _family = new FamilyMaps(model, layer, methods, guided: true);
         _keys = _family.Keys;
     }
@@ -75,6 +77,27 @@ public sealed class LocalizationEvaluator
 
     /// <summary>How many misclassified images get their two highest-scoring classes explained. Default 6.</summary>
     public int FailureImages { get; init; } = 6;
+
+    /// <summary>
+    /// Where each batch's images are decoded: on a second thread while the batch before is explained, or on the
+    /// explaining thread. Default <see cref="BatchPreparation.Automatic"/>: ahead for a model known to hand
+    /// libtorch only Scalars that something holds (see <see cref="BatchPreparation"/>). The figures are the same either way.
+    /// </summary>
+    public BatchPreparation Preparation { get; init; } = BatchPreparation.Automatic;
+
+    /// <summary>
+    /// Whether the next batch's images are decoded on a second thread while this one is explained:
+    /// <see cref="Preparation"/> as it applies to this model.
+    /// </summary>
+    public bool PreparesAhead => Preparation == BatchPreparation.Ahead || (Preparation == BatchPreparation.Automatic && _unknownModule is null);
+
+    /// <summary>
+    /// Why <see cref="BatchPreparation.Automatic"/> prepares this model's batches inline (the first module not known to hold
+    /// its Scalars), or null when it prepares them ahead.
+    /// </summary>
+    public string? InlineReason => _unknownModule is { } unknown
+        ? $"module '{(unknown.Name.Length == 0 ? "(the model)" : unknown.Name)}' ({unknown.Type.FullName}) is not known to hold the Scalars it passes libtorch"
+        : null;
 
     /// <summary>
     /// Weakly-supervised localisation and the pointing game on one-object images (the first object of each is used): for
@@ -105,12 +128,14 @@ public sealed class LocalizationEvaluator
         var failed = new Dictionary<string, string>();
         WithModelInEvaluationMode(() =>
         {
+            using var decoded = Decoded(images, first, end, BatchSize, cancellationToken);
             for (var start = first; start < end; start += BatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = images.Skip(start).Take(Math.Min(BatchSize, end - start)).ToArray();
+                var batch = Slice(images, start, Math.Min(BatchSize, end - start));
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).ToArray();
-                var explained = Explain(batch.Select(i => i.Image).ToArray(), classes, keepPictures: start < GalleryImages, cancellationToken);
+                using var input = Input(decoded.Next());
+                var explained = Explain(input, classes, keepPictures: start < GalleryImages, cancellationToken);
                 Collect(failed, explained.Failures);
                 for (var i = 0; i < batch.Length; i++)
                 {
@@ -175,15 +200,16 @@ public sealed class LocalizationEvaluator
         var failed = new Dictionary<string, string>();
         WithModelInEvaluationMode(() =>
         {
+            // One batch: every image for its first object's class, then again for its second object's class.
+            using var decoded = Decoded(images, first, end, half, cancellationToken);
             for (var start = first; start < end; start += half)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = images.Skip(start).Take(Math.Min(half, end - start)).ToArray();
-                // One batch: every image for its first object's class, then again for its second object's class.
-                var decoded = batch.Select(i => i.Image).ToArray();
-                var pictures = decoded.Concat(decoded).ToArray();
+                var batch = Slice(images, start, Math.Min(half, end - start));
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).Concat(batch.Select(i => i.Objects[1].ClassIndex)).ToArray();
-                var explained = Explain(pictures, classes, keepPictures: start < GalleryImages, cancellationToken);
+                var pictures = decoded.Next();
+                using var input = Input([.. pictures, .. pictures]);
+                var explained = Explain(input, classes, keepPictures: start < GalleryImages, cancellationToken);
                 Collect(failed, explained.Failures);
                 for (var i = 0; i < batch.Length; i++)
                 {
@@ -263,7 +289,8 @@ public sealed class LocalizationEvaluator
         {
             int[] classes = [top[0], top[Math.Min(1, top.Length - 1)]];
             var picture = image.Image;
-            var explained = Explain([picture, picture], classes, keepPictures: true, cancellationToken);
+            using var input = Input([picture, picture]);
+            var explained = Explain(input, classes, keepPictures: true, cancellationToken);
             var perClass = new[] { 0, 1 }.Select(row => new ExplainedClass(classes[row], explained.Scores[row][classes[row]], explained.Maps[row])).ToArray();
             result = new ExplainedImage(image, top[0], perClass);
         });
@@ -283,12 +310,32 @@ public sealed class LocalizationEvaluator
         }
     }
 
-    /// <summary>Explains each image for its class with every method; the maps, all class scores, the classes by score, and the methods that failed.</summary>
-    private (ExplainedMap[][] Maps, float[][] Scores, int[][] Top, IReadOnlyDictionary<string, string> Failures) Explain(RgbImage[] images, int[] classes, bool keepPictures, CancellationToken cancellationToken)
+    /// <summary>
+    /// The images from <paramref name="first"/> to <paramref name="end"/> decoded in batches of <paramref name="size"/>:
+    /// ahead on a second thread or inline, as <see cref="PreparesAhead"/> says.
+    /// </summary>
+    private PreparedBatches<RgbImage[]> Decoded(IReadOnlyList<EvaluationImage> images, int first, int end, int size, CancellationToken cancellationToken)
+    {
+        var count = (end - first + size - 1) / size;
+        return new PreparedBatches<RgbImage[]>(
+            count,
+            PreparesAhead,
+            b => [.. Slice(images, first + (b * size), Math.Min(size, end - first - (b * size))).Select(i => i.Image)],
+            cancellationToken);
+    }
+
+    private static EvaluationImage[] Slice(IReadOnlyList<EvaluationImage> images, int start, int count) =>
+        [.. Enumerable.Range(start, count).Select(i => images[i])];
+
+    /// <summary>The model's input for <paramref name="images"/> on the host, in no dispose scope: the caller disposes it.</summary>
+    private Tensor Input(RgbImage[] images) => _preprocessor.ToBatch(images).DetachFromDisposeScope();
+
+    /// <summary>Explains each image of the input for its class with every method; the maps, all class scores, the classes by score, and the methods that failed.</summary>
+    private (ExplainedMap[][] Maps, float[][] Scores, int[][] Top, IReadOnlyDictionary<string, string> Failures) Explain(Tensor input, int[] classes, bool keepPictures, CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
         var device = _model.parameters().FirstOrDefault()?.device ?? CPU;
-        var batch = _family.Explain(_preprocessor.ToBatch(images).to(device), classes, keepPictures, cancellationToken);
+        var batch = _family.Explain(input.to(device), classes, keepPictures, cancellationToken);
         var maps = batch.Maps.Select(row => row.Select(m => new ExplainedMap(m.Key, m.Map, CamLocalizer.Localize(m.Map), m.Picture) { MethodName = NameOf(m.Key) }).ToArray()).ToArray();
         return (maps, batch.Scores, batch.Top, batch.Failures);
     }
@@ -302,6 +349,11 @@ public sealed class LocalizationEvaluator
         if (BatchSize < 1 || GalleryImages < 0 || FailureImages < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), $"BatchSize ({BatchSize}) must be at least 1, GalleryImages ({GalleryImages}) and FailureImages ({FailureImages}) at least 0.");
+        }
+
+        if (!Enum.IsDefined(Preparation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Preparation), Preparation, "Preparation must be Automatic, Ahead or Inline.");
         }
 
         ModelState.InEvaluationMode(_model, () =>

@@ -98,10 +98,10 @@ public static class ShapesEvaluation
     }
 
     /// <summary>The evaluator of a trained ShapesNet at <c>layer4</c>.</summary>
-    internal static LocalizationEvaluator Evaluator(TrainedShapesNet trained, IReadOnlyList<CamMethod>? methods, int batchSize)
+    internal static LocalizationEvaluator Evaluator(TrainedShapesNet trained, IReadOnlyList<CamMethod>? methods, int batchSize, BatchPreparation preparation = BatchPreparation.Automatic)
     {
         var model = trained.Model;
-        return new LocalizationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor) { BatchSize = batchSize };
+        return new LocalizationEvaluator(model, model.GetLayer(ShapesNet.Layers.Layer4), methods ?? Methods(model), ShapesNet.Preprocessor) { BatchSize = batchSize, Preparation = preparation };
     }
 
     /// <summary>The report of a trained ShapesNet's evaluation, from its figures.</summary>
