@@ -3,6 +3,7 @@ using CamSdk.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/CamSdk.Benchmarks -- --filter '*'   (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/CamSdk.Benchmarks -- peak          (peak memory, a process per run)
+// dotnet run -c Release --project benchmarks/CamSdk.Benchmarks -- overlap       (decoding ahead or inline, interleaved)
 // benchmarks/gpu/run.sh                                                         (on a GPU: the gpu verb, GpuCheck)
 if (args is ["gpu", .. var gpu])
 {
@@ -13,6 +14,11 @@ if (args is ["gpu", .. var gpu])
 if (args is ["peak", .. var rest])
 {
     return PeakMemory.Run(rest);
+}
+
+if (args is ["overlap", .. var rounds])
+{
+    return OverlapComparison.Run(rounds);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
