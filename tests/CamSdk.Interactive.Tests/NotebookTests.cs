@@ -95,7 +95,8 @@ public sealed class NotebookTests
         return [.. result.Events.OfType<DisplayEvent>().SelectMany(e => e.FormattedValues).Select(f => (f.MimeType, f.Value))];
     }
 
-    private static string Root()
+    /// <summary>The repository's root: the folder above the test assembly that holds CamSdk.sln.</summary>
+    internal static string Root()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CamSdk.sln")))
