@@ -30,8 +30,9 @@ public enum BatchPreparation
     Automatic,
 
     /// <summary>
-    /// On a second thread, one batch ahead: the next batch's images are decoded while this one is explained. Choose it for a model of your own only when its <c>forward</c> passes libtorch no temporary Scalar
-    /// (no implicit conversion of a number, no <c>+</c> between tensors; see the README's note on TorchSharp's Scalars).
+    /// On a second thread, one batch ahead: the next batch's images are decoded while this one is explained. Choose it
+    /// for a model of your own only when its <c>forward</c> passes libtorch no temporary Scalar (no implicit conversion
+    /// of a number, no <c>+</c> between tensors; see the README's note on TorchSharp's Scalars).
     /// </summary>
     Ahead,
 
