@@ -239,9 +239,6 @@ internal sealed class EvaluateRunner(Terminal terminal)
         ];
     }
 
-    private static string BuiltInName(ShapesTrainingOptions options) =>
-        string.Create(CultureInfo.InvariantCulture, $"SyntheticShapes (seed {options.Seed}, {options.ImageSize}×{options.ImageSize} px, version {SyntheticShapes.Version})");
-
     private static EvaluationSet Folder(EvaluateSettings settings, IReadOnlyList<string> classNames)
     {
         var set = EvaluationFolder.Load(settings.Data!, classNames);
