@@ -134,12 +134,18 @@ internal static class EvaluationParts
         var failed = new Dictionary<string, string>();
         foreach (var part in parts)
         {
-            foreach (var (key, reason) in part)
-            {
-                failed.TryAdd(key, reason);
-            }
+            Collect(failed, part);
         }
 
         return failed;
+    }
+
+    /// <summary>Keeps the first reason each method failed for (a batch's, or a part's): a method that fails anywhere has no figures.</summary>
+    internal static void Collect(Dictionary<string, string> failed, IReadOnlyDictionary<string, string> more)
+    {
+        foreach (var (key, reason) in more)
+        {
+            failed.TryAdd(key, reason);
+        }
     }
 }

@@ -136,7 +136,7 @@ public sealed class LocalizationEvaluator
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).ToArray();
                 using var input = Input(decoded.Next());
                 var explained = Explain(input, classes, keepPictures: start < GalleryImages, cancellationToken);
-                Collect(failed, explained.Failures);
+                EvaluationParts.Collect(failed, explained.Failures);
                 for (var i = 0; i < batch.Length; i++)
                 {
                     var (image, truth) = (batch[i], batch[i].Objects[0].Box);
@@ -210,7 +210,7 @@ public sealed class LocalizationEvaluator
                 var pictures = decoded.Next();
                 using var input = Input([.. pictures, .. pictures]);
                 var explained = Explain(input, classes, keepPictures: start < GalleryImages, cancellationToken);
-                Collect(failed, explained.Failures);
+                EvaluationParts.Collect(failed, explained.Failures);
                 for (var i = 0; i < batch.Length; i++)
                 {
                     // [object × method]: the share of object o's class's map inside its own box and inside the other's.
@@ -300,15 +300,6 @@ public sealed class LocalizationEvaluator
 
     /// <summary>A method's name in reports, by its key: what the method itself says, or the baseline's.</summary>
     private string NameOf(string key) => key == CentredBoxKey ? CentredBoxName : _family.Names[key];
-
-    /// <summary>Keeps the first reason each method failed for: a method that fails on any batch has no figures.</summary>
-    private static void Collect(Dictionary<string, string> failed, IReadOnlyDictionary<string, string> batch)
-    {
-        foreach (var (key, reason) in batch)
-        {
-            failed.TryAdd(key, reason);
-        }
-    }
 
     /// <summary>
     /// The images from <paramref name="first"/> to <paramref name="end"/> decoded in batches of <paramref name="size"/>:
