@@ -132,9 +132,9 @@ public sealed class LocalizationEvaluator
             for (var start = first; start < end; start += BatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = Slice(images, start, Math.Min(BatchSize, end - start));
+                var (batch, pictures) = decoded.Next();
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).ToArray();
-                using var input = Input(decoded.Next());
+                using var input = Input(pictures);
                 var explained = Explain(input, classes, keepPictures: start < GalleryImages, cancellationToken);
                 EvaluationParts.Collect(failed, explained.Failures);
                 for (var i = 0; i < batch.Length; i++)
@@ -205,9 +205,8 @@ public sealed class LocalizationEvaluator
             for (var start = first; start < end; start += half)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var batch = Slice(images, start, Math.Min(half, end - start));
+                var (batch, pictures) = decoded.Next();
                 var classes = batch.Select(i => i.Objects[0].ClassIndex).Concat(batch.Select(i => i.Objects[1].ClassIndex)).ToArray();
-                var pictures = decoded.Next();
                 using var input = Input([.. pictures, .. pictures]);
                 var explained = Explain(input, classes, keepPictures: start < GalleryImages, cancellationToken);
                 EvaluationParts.Collect(failed, explained.Failures);
@@ -302,21 +301,23 @@ public sealed class LocalizationEvaluator
     private string NameOf(string key) => key == CentredBoxKey ? CentredBoxName : _family.Names[key];
 
     /// <summary>
-    /// The images from <paramref name="first"/> to <paramref name="end"/> decoded in batches of <paramref name="size"/>:
-    /// ahead on a second thread or inline, as <see cref="PreparesAhead"/> says.
+    /// The images from <paramref name="first"/> to <paramref name="end"/> in batches of <paramref name="size"/>, each
+    /// with its pictures decoded: ahead on a second thread or inline, as <see cref="PreparesAhead"/> says.
     /// </summary>
-    private PreparedBatches<RgbImage[]> Decoded(IReadOnlyList<EvaluationImage> images, int first, int end, int size, CancellationToken cancellationToken)
+    private PreparedBatches<(EvaluationImage[] Images, RgbImage[] Pictures)> Decoded(IReadOnlyList<EvaluationImage> images, int first, int end, int size, CancellationToken cancellationToken)
     {
         var count = (end - first + size - 1) / size;
-        return new PreparedBatches<RgbImage[]>(
+        return new PreparedBatches<(EvaluationImage[] Images, RgbImage[] Pictures)>(
             count,
             PreparesAhead,
-            b => [.. Slice(images, first + (b * size), Math.Min(size, end - first - (b * size))).Select(i => i.Image)],
+            b =>
+            {
+                var start = first + (b * size);
+                EvaluationImage[] batch = [.. Enumerable.Range(start, Math.Min(size, end - start)).Select(i => images[i])];
+                return (batch, [.. batch.Select(i => i.Image)]);
+            },
             cancellationToken);
     }
-
-    private static EvaluationImage[] Slice(IReadOnlyList<EvaluationImage> images, int start, int count) =>
-        [.. Enumerable.Range(start, count).Select(i => images[i])];
 
     /// <summary>The model's input for <paramref name="images"/> on the host, in no dispose scope: the caller disposes it.</summary>
     private Tensor Input(RgbImage[] images) => _preprocessor.ToBatch(images).DetachFromDisposeScope();
