@@ -88,10 +88,7 @@ public static class NotebookNatives
     /// <summary>The copy of <paramref name="bindings"/> with the requirement marked weak, in CamSdk's cache, written when missing or different.</summary>
     private static string WeakCopy(string bindings, string name)
     {
-        var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
-            ? cache
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        var folder = Directory.CreateDirectory(Path.Combine(root, "camsdk", "native", name)).FullName;
+        var folder = Directory.CreateDirectory(Path.Combine(Shapes.ShapesNetTrainer.DefaultCacheDirectory, "native", name)).FullName;
         var copy = Path.Combine(folder, Path.GetFileName(bindings));
         var elf = File.ReadAllBytes(bindings);
         WeakVersionRequirement.Weaken(elf, WeakVersionRequirement.Glibcxx);
