@@ -48,7 +48,7 @@ internal static class HeldScalarModules
     internal static readonly FrozenSet<string> UnheldInTraining = FrozenSet.ToFrozenSet(["TorchSharp.Modules.BatchNorm"]);
 
     /// <summary>CamSdk's packages that hold modules; the Scalar scan checks all of their code.</summary>
-    private static readonly FrozenSet<string> OwnAssemblies = FrozenSet.ToFrozenSet(["CamSdk", "CamSdk.Imaging", "CamSdk.Models", "CamSdk.Evaluation", "CamSdk.Onnx"]);
+    private static readonly FrozenSet<string> OwnAssemblies = FrozenSet.ToFrozenSet(["CamSdk", "CamSdk.Models", "CamSdk.Evaluation", "CamSdk.Onnx"]);
 
     private static readonly string TorchSharpAssembly = typeof(torch).Assembly.FullName!;
 
