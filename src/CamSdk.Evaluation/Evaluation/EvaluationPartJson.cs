@@ -35,6 +35,11 @@ internal static class EvaluationPartJson
 
     internal static EvaluationPart FromFile(PartFile file, string path)
     {
+        if (file.Shard is null)
+        {
+            throw new CamException($"'{path}' names no shard: it is damaged.");
+        }
+
         var header = file.Header!;
         var report = new EvaluationReport
         {
@@ -48,11 +53,6 @@ internal static class EvaluationPartJson
             Localization = EvaluationParts.Combine([file.Localization!], whole: false),
             Discrimination = file.Discrimination is null ? null : EvaluationParts.Combine([file.Discrimination], whole: false),
         };
-        if (file.Shard is null)
-        {
-            throw new CamException($"'{path}' names no shard: it is damaged.");
-        }
-
         return new EvaluationPart(new EvaluationShard(file.Shard.Index, file.Shard.Count), file.Identity!, report, file.Localization!, file.Discrimination);
     }
 
